@@ -23,6 +23,7 @@ _GROUPS: list[tuple[str, str, str | None]] = [
     ("podid.cli.iam", "app", "iam"),
     ("podid.cli.server", "register", None),
     ("podid.cli.audit", "app", "audit"),
+    ("podid.cli.agent", "register", None),
 ]
 
 

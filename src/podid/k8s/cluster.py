@@ -1,0 +1,747 @@
+"""One cluster's API semantics, independent of HTTP: CRUD with defaulting, admission, validation,
+managedFields, namespace/ServiceAccount bookkeeping, pod lifecycle, TokenRequest and TokenReview.
+
+Every method is synchronous (the HTTP layer calls them in a worker thread) and raises
+:class:`~podid.k8s.errors.StatusError` for anything Kubernetes reports as a Status.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from podid.k8s import errors, fields, patch, schema
+from podid.k8s.admission import AdmissionHook, AdmissionRequest, run_hooks
+from podid.k8s.defaults import apply_defaults
+from podid.k8s.meta import metadata, now_rfc3339, parse_rv, prepare_new, random_suffix
+from podid.k8s.resources import ResourceType, find
+from podid.k8s.runtime import NoRuntime, PodRuntime
+from podid.k8s.selectors import Matcher
+from podid.k8s.store import AlreadyExistsError, ConflictError, NotFoundError, ObjectStore
+from podid.k8s.tokens import TokenIssuer
+from podid.k8s.validation import validate
+
+BOOT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+SA_TOKEN_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+STATUS_RESOURCES = frozenset({"pods", "deployments", "daemonsets", "namespaces"})
+
+
+def _core(resource: str) -> ResourceType:
+    rt = find("", "v1", resource)
+    assert rt is not None
+    return rt
+
+
+NAMESPACES = _core("namespaces")
+SERVICEACCOUNTS = _core("serviceaccounts")
+PODS = _core("pods")
+EVENTS = _core("events")
+CONFIGMAPS = _core("configmaps")
+
+
+@dataclass
+class WriteOptions:
+    """Query options shared by create/update/patch."""
+
+    manager: str = "unknown"
+    dry_run: bool = False
+    field_validation: str = "Warn"  # Strict | Warn | Ignore
+    username: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+class Cluster:
+    """The API server's storage-facing half for one podid cluster."""
+
+    def __init__(
+        self,
+        name: str,
+        store: ObjectStore,
+        admission_hooks: Sequence[AdmissionHook] = (),
+        token_issuer: TokenIssuer | None = None,
+        runtime: PodRuntime | None = None,
+        ca_pem: str | None = None,
+    ) -> None:
+        self.name = name
+        self.store = store
+        self.hooks = list(admission_hooks)
+        self.token_issuer = token_issuer
+        self.runtime: PodRuntime = runtime or NoRuntime()
+        self.ca_pem = ca_pem
+
+    # -- bootstrap -------------------------------------------------------------------------------
+    def bootstrap(self) -> None:
+        """Create the namespaces every cluster has (and their default ServiceAccounts)."""
+        for ns in BOOT_NAMESPACES:
+            if self.store.get("", "namespaces", "", ns) is None:
+                self.create(
+                    NAMESPACES,
+                    None,
+                    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+                    WriteOptions(manager="kube-apiserver"),
+                )
+
+    def _namespace_children(self, ns: str) -> None:
+        if self.store.get("", "serviceaccounts", ns, "default") is None:
+            self._store_create(
+                SERVICEACCOUNTS,
+                {
+                    "apiVersion": "v1",
+                    "kind": "ServiceAccount",
+                    "metadata": prepare_new({"metadata": {"name": "default"}}, ns)["metadata"],
+                },
+            )
+        if self.ca_pem and self.store.get("", "configmaps", ns, "kube-root-ca.crt") is None:
+            obj = prepare_new(
+                {
+                    "metadata": {
+                        "name": "kube-root-ca.crt",
+                        "annotations": {
+                            "kubernetes.io/description": "Contains a CA bundle that can be used to verify "
+                            "the "
+                            "kube-apiserver when using internal endpoints such as the "
+                            "internal service IP or kubernetes.default.svc. No other "
+                            "usage is guaranteed across distributions of Kubernetes "
+                            "clusters."
+                        },
+                    }
+                },
+                ns,
+            )
+            obj.update({"apiVersion": "v1", "kind": "ConfigMap", "data": {"ca.crt": self.ca_pem}})
+            self._store_create(CONFIGMAPS, obj)
+
+    # -- reads -----------------------------------------------------------------------------------
+    def get(self, rt: ResourceType, namespace: str | None, name: str) -> dict[str, Any]:
+        obj = self.store.get(rt.group, rt.resource, namespace or "", name)
+        if obj is None:
+            raise errors.not_found(rt.resource, rt.group, name)
+        return obj
+
+    def list_objects(
+        self, rt: ResourceType, namespace: str | None, match: Matcher
+    ) -> tuple[list[dict[str, Any]], int]:
+        items, rv = self.store.list(rt.group, rt.resource, namespace if rt.namespaced else None)
+        return [o for o in items if match(o)], rv
+
+    def _require_namespace(self, rt: ResourceType, namespace: str | None) -> None:
+        if rt.namespaced and self.store.get("", "namespaces", "", namespace or "") is None:
+            raise errors.not_found("namespaces", "", namespace or "")
+
+    # -- writes ----------------------------------------------------------------------------------
+    def _store_create(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.store.create(rt.group, rt.resource, obj)
+        except AlreadyExistsError as exc:
+            raise errors.already_exists(rt.resource, rt.group, obj["metadata"]["name"]) from exc
+
+    def _decode(
+        self, rt: ResourceType, obj: Any, opts: WriteOptions, kind: str | None = None
+    ) -> dict[str, Any]:
+        if not isinstance(obj, dict):
+            raise errors.bad_request("the body of the request was in an unknown format")
+        kind = kind or rt.kind
+        if obj.get("kind") not in (None, "", kind):
+            raise errors.bad_request(
+                f'the server rejected our request because the kind "{obj.get("kind")}" '
+                f"does not match the expected kind {kind!r}"
+            )
+        obj.setdefault("apiVersion", rt.api_version)
+        obj["kind"] = kind
+        unknown = schema.unknown_fields(rt.api_version, kind, obj, prune=True)
+        if unknown and opts.field_validation == "Strict":
+            detail = ", ".join(f'unknown field "{u}"' for u in unknown)
+            raise errors.bad_request(
+                f'{kind} in version "{rt.version}" cannot be handled as a {kind}: '
+                f"strict decoding error: {detail}"
+            )
+        if opts.field_validation != "Ignore":
+            opts.warnings.extend(f'unknown field "{u}"' for u in unknown)
+        return obj
+
+    def _admit(
+        self,
+        rt: ResourceType,
+        op: Literal["CREATE", "UPDATE"],
+        namespace: str,
+        obj: dict[str, Any],
+        old: dict[str, Any] | None,
+        opts: WriteOptions,
+    ) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+        if rt.resource == "pods" and op == "CREATE":
+            self._service_account_admission(namespace, obj)
+        req = AdmissionRequest(
+            op,
+            rt.group,
+            rt.version,
+            rt.resource,
+            rt.kind,
+            namespace,
+            obj,
+            old,
+            self.store,
+            opts.username,
+            opts.dry_run,
+        )  # type: ignore[arg-type]
+        out = run_hooks(self.hooks, req)
+        return out, req.events
+
+    def _service_account_admission(self, namespace: str, pod: dict[str, Any]) -> None:
+        spec = pod.get("spec") or {}
+        sa_name = spec.get("serviceAccountName") or "default"
+        name = metadata(pod).get("name") or metadata(pod).get("generateName", "")
+        sa = self.store.get("", "serviceaccounts", namespace, sa_name)
+        if sa is None:
+            raise errors.forbidden(
+                f'pods "{name}" is forbidden: error looking up service account '
+                f'{namespace}/{sa_name}: serviceaccount "{sa_name}" not found'
+            )
+        if spec.get("automountServiceAccountToken") is False:
+            return
+        if (
+            spec.get("automountServiceAccountToken") is None
+            and sa.get("automountServiceAccountToken") is False
+        ):
+            return
+        containers = [
+            c for k in ("initContainers", "containers") for c in spec.get(k) or [] if isinstance(c, dict)
+        ]
+        if any(m.get("mountPath") == SA_TOKEN_MOUNT for c in containers for m in c.get("volumeMounts") or []):
+            return
+        vol_name = f"kube-api-access-{random_suffix()}"
+        spec.setdefault("volumes", []).append(
+            {
+                "name": vol_name,
+                "projected": {
+                    "defaultMode": 420,
+                    "sources": [
+                        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                        {
+                            "configMap": {
+                                "name": "kube-root-ca.crt",
+                                "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                            }
+                        },
+                        {
+                            "downwardAPI": {
+                                "items": [
+                                    {
+                                        "path": "namespace",
+                                        "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
+                                    }
+                                ]
+                            }
+                        },
+                    ],
+                },
+            }
+        )
+        for c in containers:
+            c.setdefault("volumeMounts", []).append(
+                {"name": vol_name, "readOnly": True, "mountPath": SA_TOKEN_MOUNT}
+            )
+
+    def _invalid(self, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
+        causes = validate(rt.resource, obj, old)
+        if causes:
+            raise errors.invalid(rt.kind, rt.group, str(metadata(obj).get("name") or ""), causes)
+
+    def create(
+        self, rt: ResourceType, namespace: str | None, body: Any, opts: WriteOptions
+    ) -> dict[str, Any]:
+        obj = self._decode(rt, body, opts)
+        meta = metadata(obj)
+        ns = namespace if rt.namespaced else None
+        if rt.namespaced and meta.get("namespace") not in (None, "", namespace):
+            raise errors.bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        self._require_namespace(rt, ns)
+        prepare_new(obj, ns)
+        meta.pop("managedFields", None)
+        apply_defaults(rt.resource, obj)
+        obj, events = self._admit(rt, "CREATE", ns or "", obj, None, opts)
+        apply_defaults(rt.resource, obj)
+        self._invalid(rt, obj, None)
+        fields.record_update(None, obj, opts.manager, rt.api_version)
+        if opts.dry_run:
+            return obj
+        stored = self._store_create(rt, obj)
+        for reason, message, etype in events:
+            self.record_event(stored, reason, message, etype)
+        if rt.resource == "namespaces":
+            self._namespace_children(meta["name"])
+        elif rt.resource == "pods":
+            stored = self._start_pod(stored)
+        return stored
+
+    def _start_pod(self, pod: dict[str, Any]) -> dict[str, Any]:
+        started = self.runtime.start(copy.deepcopy(pod))
+        if started is None:
+            return pod
+        node = (started.get("spec") or {}).get("nodeName")
+        try:
+            out = self.store.update("", "pods", started)
+        except NotFoundError:
+            return pod
+        if node:
+            self.record_event(
+                out,
+                "Scheduled",
+                f"Successfully assigned {pod['metadata']['namespace']}/{pod['metadata']['name']} to {node}",
+                "Normal",
+                component="default-scheduler",
+            )
+        return out
+
+    def _write_update(
+        self,
+        rt: ResourceType,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        expected: int | None,
+        opts: WriteOptions,
+        subresource: str | None = None,
+    ) -> dict[str, Any]:
+        name = old["metadata"]["name"]
+        meta, old_meta = metadata(new), old["metadata"]
+        for key in (
+            "uid",
+            "creationTimestamp",
+            "namespace",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ):
+            if key in old_meta:
+                meta[key] = old_meta[key]
+            else:
+                meta.pop(key, None)
+        if meta.get("name") != name:
+            raise errors.bad_request(
+                f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
+            )
+        if rt.resource in STATUS_RESOURCES:
+            if subresource == "status":
+                status = new.get("status")
+                new = copy.deepcopy(old)
+                new["status"] = status
+                new["metadata"]["resourceVersion"] = meta.get("resourceVersion")
+                meta = new["metadata"]
+            elif "status" in old:
+                new["status"] = old["status"]
+        apply_defaults(rt.resource, new)
+        if subresource is None and rt.resource == "pods":
+            new, _ = self._admit(rt, "UPDATE", meta.get("namespace", ""), new, old, opts)
+        self._invalid(rt, new, old)
+        if rt.resource in ("deployments", "daemonsets") and new.get("spec") != old.get("spec"):
+            meta["generation"] = int(old_meta.get("generation") or 1) + 1
+        fields.record_update(old, new, opts.manager, rt.api_version, subresource)
+        if opts.dry_run:
+            return new
+        try:
+            return self.store.update(rt.group, rt.resource, new, expected)
+        except ConflictError as exc:
+            raise errors.stale_conflict(rt.resource, rt.group, name) from exc
+        except NotFoundError as exc:
+            raise errors.not_found(rt.resource, rt.group, name) from exc
+
+    def replace(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        opts: WriteOptions,
+        subresource: str | None = None,
+    ) -> dict[str, Any]:
+        obj = self._decode(rt, body, opts)
+        if metadata(obj).get("name") not in (None, name):
+            raise errors.bad_request(
+                f"the name of the object ({metadata(obj).get('name')}) does not match the "
+                f"name on the URL ({name})"
+            )
+        metadata(obj)["name"] = name
+        old = self.get(rt, namespace, name)
+        expected = parse_rv(metadata(obj).get("resourceVersion"))
+        if expected is not None and expected != parse_rv(old["metadata"].get("resourceVersion")):
+            raise errors.stale_conflict(rt.resource, rt.group, name)
+        return self._write_update(rt, old, obj, expected, opts, subresource)
+
+    def patch(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        content_type: str,
+        body: Any,
+        opts: WriteOptions,
+        force: bool = False,
+        subresource: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Apply a patch; returns (object, created) - only server-side apply may create."""
+        live = self.store.get(rt.group, rt.resource, namespace or "", name)
+        if content_type in (patch.APPLY_PATCH, patch.APPLY_PATCH_CBOR):
+            if not isinstance(body, dict):
+                raise errors.bad_request("error decoding YAML: the body must be an object")
+            if opts.manager in ("", "unknown"):
+                raise errors.bad_request(
+                    "PATCH, application/apply-patch+yaml requires fieldManager to be set"
+                )
+            body = self._decode(rt, copy.deepcopy(body), opts)
+            if metadata(body).get("name") not in (None, name):
+                raise errors.bad_request(
+                    f"the name of the object ({metadata(body).get('name')}) does not match "
+                    f"the name on the URL ({name})"
+                )
+            metadata(body)["name"] = name
+            if live is None:
+                new = fields.apply(None, body, opts.manager, rt.api_version, force)
+                saved = list(metadata(new).get("managedFields") or [])
+                created = self._create_applied(rt, namespace, new, saved, opts)
+                return created, True
+            new = fields.apply(live, body, opts.manager, rt.api_version, force)
+            managed = list(metadata(new).get("managedFields") or [])
+            out = self._write_update_keep_fields(rt, live, new, opts, managed, subresource)
+            return out, False
+        if live is None:
+            raise errors.not_found(rt.resource, rt.group, name)
+        if content_type == patch.JSON_PATCH:
+            new = patch.json_patch(live, body)
+        elif content_type == patch.MERGE_PATCH:
+            if not isinstance(body, dict):
+                raise errors.bad_request(
+                    "json: cannot unmarshal into Go value of type map[string]interface {}"
+                )
+            new = patch.merge_patch(live, body)
+        elif content_type == patch.STRATEGIC_PATCH:
+            if not isinstance(body, dict):
+                raise errors.bad_request(
+                    "json: cannot unmarshal into Go value of type map[string]interface {}"
+                )
+            new = patch.strategic_merge(live, body)
+        else:
+            raise errors.unsupported_media_type(content_type)
+        new = self._decode(rt, new, opts)
+        expected = parse_rv(metadata(new).get("resourceVersion"))
+        if expected is not None and expected != parse_rv(live["metadata"].get("resourceVersion")):
+            raise errors.stale_conflict(rt.resource, rt.group, name)
+        return self._write_update(rt, live, new, expected, opts, subresource), False
+
+    def _create_applied(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        obj: dict[str, Any],
+        managed: list[dict[str, Any]],
+        opts: WriteOptions,
+    ) -> dict[str, Any]:
+        ns = namespace if rt.namespaced else None
+        self._require_namespace(rt, ns)
+        prepare_new(obj, ns)
+        apply_defaults(rt.resource, obj)
+        obj, events = self._admit(rt, "CREATE", ns or "", obj, None, opts)
+        apply_defaults(rt.resource, obj)
+        self._invalid(rt, obj, None)
+        metadata(obj)["managedFields"] = managed
+        if opts.dry_run:
+            return obj
+        stored = self._store_create(rt, obj)
+        for reason, message, etype in events:
+            self.record_event(stored, reason, message, etype)
+        if rt.resource == "namespaces":
+            self._namespace_children(metadata(obj)["name"])
+        elif rt.resource == "pods":
+            stored = self._start_pod(stored)
+        return stored
+
+    def _write_update_keep_fields(
+        self,
+        rt: ResourceType,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        opts: WriteOptions,
+        managed: list[dict[str, Any]],
+        subresource: str | None,
+    ) -> dict[str, Any]:
+        name = old["metadata"]["name"]
+        meta = metadata(new)
+        for key in ("uid", "creationTimestamp", "namespace", "resourceVersion"):
+            if key in old["metadata"]:
+                meta[key] = old["metadata"][key]
+        if rt.resource in STATUS_RESOURCES and "status" in old and subresource is None:
+            new["status"] = old["status"]
+        apply_defaults(rt.resource, new)
+        if rt.resource == "pods":
+            new, _ = self._admit(rt, "UPDATE", meta.get("namespace", ""), new, old, opts)
+        self._invalid(rt, new, old)
+        if rt.resource in ("deployments", "daemonsets") and new.get("spec") != old.get("spec"):
+            meta["generation"] = int(old["metadata"].get("generation") or 1) + 1
+        meta["managedFields"] = managed
+        if opts.dry_run or new == old:
+            return new
+        try:
+            return self.store.update(rt.group, rt.resource, new, parse_rv(old["metadata"]["resourceVersion"]))
+        except ConflictError as exc:
+            raise errors.stale_conflict(rt.resource, rt.group, name) from exc
+
+    def delete(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        options: dict[str, Any],
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        obj = self.get(rt, namespace, name)
+        pre = options.get("preconditions") or {}
+        if pre.get("uid") and pre["uid"] != obj["metadata"].get("uid"):
+            raise errors.conflict(
+                rt.resource,
+                rt.group,
+                name,
+                f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
+                f"{obj['metadata'].get('uid')}",
+            )
+        if pre.get("resourceVersion") and pre["resourceVersion"] != obj["metadata"].get("resourceVersion"):
+            raise errors.conflict(
+                rt.resource,
+                rt.group,
+                name,
+                f"Precondition failed: ResourceVersion in precondition: {pre['resourceVersion']}, "
+                f"ResourceVersion in object meta: {obj['metadata'].get('resourceVersion')}",
+            )
+        if dry_run:
+            return obj
+        if rt.resource == "pods":
+            return self._delete_pod(obj, options)
+        if rt.resource == "namespaces":
+            if name in BOOT_NAMESPACES:
+                raise errors.forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted')
+            self._cascade_namespace(name)
+        return self._remove(rt, obj)
+
+    def _remove(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+        meta = obj["metadata"]
+        try:
+            return self.store.delete(rt.group, rt.resource, meta.get("namespace", ""), meta["name"])
+        except NotFoundError as exc:
+            raise errors.not_found(rt.resource, rt.group, meta["name"]) from exc
+
+    def _delete_pod(self, pod: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+        spec = pod.get("spec") or {}
+        grace = options.get("gracePeriodSeconds")
+        if grace is None:
+            grace = spec.get("terminationGracePeriodSeconds", 30)
+        if spec.get("nodeName") and not pod["metadata"].get("deletionTimestamp"):
+            # Graceful: the object is marked first (MODIFIED), then the "kubelet" (runtime) removes it.
+            meta = pod["metadata"]
+            when = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=int(grace))
+            meta["deletionTimestamp"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+            meta["deletionGracePeriodSeconds"] = int(grace)
+            try:
+                pod = self.store.update("", "pods", pod, parse_rv(meta.get("resourceVersion")))
+            except (ConflictError, NotFoundError):
+                pod = self.get(PODS, meta.get("namespace"), meta["name"])
+            self.runtime.stop(pod)
+        return self._remove(PODS, pod)
+
+    def _cascade_namespace(self, ns: str) -> None:
+        from podid.k8s.resources import RESOURCES
+
+        for rt in RESOURCES:
+            if not rt.namespaced or not rt.storable:
+                continue
+            items, _ = self.store.list(rt.group, rt.resource, ns)
+            for item in items:
+                if rt.resource == "pods":
+                    self.runtime.stop(item)
+                with contextlib.suppress(NotFoundError):
+                    self.store.delete(rt.group, rt.resource, ns, item["metadata"]["name"])
+
+    # -- events ----------------------------------------------------------------------------------
+    def record_event(
+        self, obj: dict[str, Any], reason: str, message: str, etype: str = "Normal", component: str = "podid"
+    ) -> None:
+        meta = obj.get("metadata") or {}
+        ns = meta.get("namespace") or "default"
+        now = now_rfc3339()
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": f"{meta.get('name')}.{random_suffix(10)}", "namespace": ns},
+            "involvedObject": {
+                "kind": obj.get("kind"),
+                "namespace": meta.get("namespace"),
+                "name": meta.get("name"),
+                "uid": meta.get("uid"),
+                "apiVersion": obj.get("apiVersion"),
+                "resourceVersion": meta.get("resourceVersion"),
+            },
+            "reason": reason,
+            "message": message,
+            "type": etype,
+            "count": 1,
+            "source": {"component": component},
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "reportingComponent": component,
+            "reportingInstance": "",
+        }
+        prepare_new(event, ns)
+        with contextlib.suppress(AlreadyExistsError):
+            self.store.create("", "events", event)
+
+    # -- authentication.k8s.io -------------------------------------------------------------------
+    def create_token(self, namespace: str, sa_name: str, body: Any, opts: WriteOptions) -> dict[str, Any]:
+        sa = self.get(SERVICEACCOUNTS, namespace, sa_name)
+        if self.token_issuer is None:
+            raise errors.StatusError(
+                503, "ServiceUnavailable", "token issuance is not configured for this cluster"
+            )
+        if not isinstance(body, dict):
+            raise errors.bad_request("the body of the request was in an unknown format")
+        spec = dict(body.get("spec") or {})
+        audiences = list(spec.get("audiences") or self.token_issuer.api_audiences)
+        seconds = spec.get("expirationSeconds") or 3600
+        if not isinstance(seconds, int) or seconds < 600:
+            raise errors.invalid(
+                "TokenRequest",
+                "authentication.k8s.io",
+                sa_name,
+                [
+                    errors.invalid_value(
+                        "spec.expirationSeconds", seconds, "may not specify a duration less than 10 minutes"
+                    )
+                ],
+            )
+        if seconds > 2**32:
+            raise errors.invalid(
+                "TokenRequest",
+                "authentication.k8s.io",
+                sa_name,
+                [
+                    errors.invalid_value(
+                        "spec.expirationSeconds",
+                        seconds,
+                        "may not specify a duration larger than 2^32 seconds",
+                    )
+                ],
+            )
+        pod_ref = None
+        bound = spec.get("boundObjectRef")
+        if bound:
+            if bound.get("kind") not in ("Pod", "Secret", "Node"):
+                raise errors.invalid(
+                    "TokenRequest",
+                    "authentication.k8s.io",
+                    sa_name,
+                    [
+                        errors.unsupported_value(
+                            "spec.boundObjectRef.kind", bound.get("kind"), ["Pod", "Secret"]
+                        )
+                    ],
+                )
+            if bound.get("kind") == "Pod":
+                pod = self.store.get("", "pods", namespace, bound.get("name", ""))
+                if pod is None:
+                    raise errors.not_found("pods", "", bound.get("name", ""))
+                if bound.get("uid") and bound["uid"] != pod["metadata"]["uid"]:
+                    raise errors.conflict(
+                        "pods",
+                        "",
+                        bound.get("name", ""),
+                        f"the UID in the bound object reference ({bound['uid']}) does not match "
+                        f"the UID in record. The object might have been deleted and then "
+                        f"recreated",
+                    )
+                if (pod.get("spec") or {}).get("serviceAccountName", "default") != sa_name:
+                    raise errors.bad_request(
+                        f'cannot bind token for serviceaccount "{sa_name}" to pod running '
+                        f"with different serviceaccount name."
+                    )
+                pod_ref = (pod["metadata"]["name"], pod["metadata"]["uid"])
+                spec["boundObjectRef"] = {
+                    "kind": "Pod",
+                    "apiVersion": "v1",
+                    "name": pod_ref[0],
+                    "uid": pod_ref[1],
+                }
+        issued = self.token_issuer.issue(
+            namespace, sa_name, sa["metadata"]["uid"], audiences, seconds, pod_ref
+        )
+        spec["audiences"] = audiences
+        spec["expirationSeconds"] = seconds
+        expires = dt.datetime.fromtimestamp(issued.expires_at, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {
+            "kind": "TokenRequest",
+            "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"name": sa_name, "namespace": namespace, "creationTimestamp": None},
+            "spec": spec,
+            "status": {"token": issued.token, "expirationTimestamp": expires},
+        }
+
+    def token_review(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or not (body.get("spec") or {}).get("token"):
+            raise errors.invalid("TokenReview", "authentication.k8s.io", "", [errors.required("spec.token")])
+        spec = body["spec"]
+        status: dict[str, Any]
+        if self.token_issuer is None:
+            status = {"authenticated": False, "user": {}, "error": "token issuer not configured"}
+        else:
+            try:
+                r = self.token_issuer.review(spec["token"], spec.get("audiences") or [])
+                status = self._review_status(
+                    r.namespace, r.service_account, r.service_account_uid, r.audiences, r.pod_name, r.pod_uid
+                )
+            except ValueError as exc:
+                status = {"authenticated": False, "user": {}, "error": f"[invalid bearer token, {exc}]"}
+        return {
+            "kind": "TokenReview",
+            "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": None},
+            "spec": spec,
+            "status": status,
+        }
+
+    def _review_status(
+        self,
+        ns: str,
+        sa: str,
+        sa_uid: str,
+        audiences: Sequence[str],
+        pod_name: str | None,
+        pod_uid: str | None,
+    ) -> dict[str, Any]:
+        stored = self.store.get("", "serviceaccounts", ns, sa)
+        if stored is None or stored["metadata"]["uid"] != sa_uid:
+            return {
+                "authenticated": False,
+                "user": {},
+                "error": "[invalid bearer token, service account token has been invalidated]",
+            }
+        if pod_name:
+            pod = self.store.get("", "pods", ns, pod_name)
+            if pod is None or pod["metadata"]["uid"] != pod_uid:
+                return {
+                    "authenticated": False,
+                    "user": {},
+                    "error": f'[invalid bearer token, pod "{pod_name}" not found]',
+                }
+        extra = {}
+        if pod_name:
+            extra = {
+                "authentication.kubernetes.io/pod-name": [pod_name],
+                "authentication.kubernetes.io/pod-uid": [pod_uid or ""],
+            }
+        user: dict[str, Any] = {
+            "username": f"system:serviceaccount:{ns}:{sa}",
+            "uid": sa_uid,
+            "groups": ["system:serviceaccounts", f"system:serviceaccounts:{ns}", "system:authenticated"],
+        }
+        if extra:
+            user["extra"] = extra
+        return {"authenticated": True, "user": user, "audiences": list(audiences)}

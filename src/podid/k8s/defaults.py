@@ -1,0 +1,161 @@
+"""Defaulting applied on create/update, as kube-apiserver's defaulters do for the served kinds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Defaulter = Callable[[dict[str, Any]], None]
+
+
+def _image_pull_policy(image: str) -> str:
+    ref = image.split("@", 1)[0]
+    last = ref.rsplit("/", 1)[-1]
+    if "@" in image:
+        return "IfNotPresent"
+    if ":" not in last or last.endswith(":latest"):
+        return "Always"
+    return "IfNotPresent"
+
+
+def _container(c: dict[str, Any]) -> None:
+    if isinstance(c.get("image"), str) and c["image"]:
+        c.setdefault("imagePullPolicy", _image_pull_policy(c["image"]))
+    c.setdefault("terminationMessagePath", "/dev/termination-log")
+    c.setdefault("terminationMessagePolicy", "File")
+    c.setdefault("resources", {})
+    for port in c.get("ports") or []:
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+    for env in c.get("env") or []:
+        ref = (env.get("valueFrom") or {}).get("fieldRef") if isinstance(env, dict) else None
+        if isinstance(ref, dict):
+            ref.setdefault("apiVersion", "v1")
+
+
+def _volume(v: dict[str, Any]) -> None:
+    if "projected" in v and isinstance(v["projected"], dict):
+        v["projected"].setdefault("defaultMode", 420)
+        for src in v["projected"].get("sources") or []:
+            sat = src.get("serviceAccountToken") if isinstance(src, dict) else None
+            if isinstance(sat, dict):
+                sat.setdefault("expirationSeconds", 3600)
+    if "secret" in v and isinstance(v["secret"], dict):
+        v["secret"].setdefault("defaultMode", 420)
+    if "configMap" in v and isinstance(v["configMap"], dict):
+        v["configMap"].setdefault("defaultMode", 420)
+
+
+def pod_spec(spec: dict[str, Any]) -> None:
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("schedulerName", "default-scheduler")
+    if spec.get("serviceAccount") and not spec.get("serviceAccountName"):
+        spec["serviceAccountName"] = spec["serviceAccount"]
+    for key in ("containers", "initContainers"):
+        for c in spec.get(key) or []:
+            if isinstance(c, dict):
+                _container(c)
+    for v in spec.get("volumes") or []:
+        if isinstance(v, dict):
+            _volume(v)
+
+
+def pod(obj: dict[str, Any]) -> None:
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    pod_spec(spec)
+    spec.setdefault("serviceAccountName", "default")
+    spec.setdefault("serviceAccount", spec["serviceAccountName"])
+    spec.setdefault("enableServiceLinks", True)
+    spec.setdefault("priority", 0)
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    if "tolerations" not in spec:
+        spec["tolerations"] = [
+            {
+                "key": f"node.kubernetes.io/{t}",
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": 300,
+            }
+            for t in ("not-ready", "unreachable")
+        ]
+    status = obj.setdefault("status", {})
+    status.setdefault("phase", "Pending")
+    status.setdefault("qosClass", _qos(spec))
+
+
+def _qos(spec: dict[str, Any]) -> str:
+    containers = [c for c in spec.get("containers") or [] if isinstance(c, dict)]
+    if not any(
+        (c.get("resources") or {}).get("requests") or (c.get("resources") or {}).get("limits")
+        for c in containers
+    ):
+        return "BestEffort"
+    guaranteed = all(
+        (c.get("resources") or {}).get("limits", {}).get("cpu")
+        and (c.get("resources") or {}).get("limits", {}).get("memory")
+        for c in containers
+    )
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+def workload(obj: dict[str, Any]) -> None:
+    """Deployment/DaemonSet: default the pod template and strategy."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    tmpl = spec.setdefault("template", {})
+    if isinstance(tmpl, dict) and isinstance(tmpl.get("spec"), dict):
+        pod_spec(tmpl["spec"])
+    spec.setdefault("revisionHistoryLimit", 10)
+    if obj.get("kind") == "Deployment":
+        spec.setdefault("replicas", 1)
+        spec.setdefault("progressDeadlineSeconds", 600)
+        spec.setdefault(
+            "strategy",
+            {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
+        )
+    else:
+        spec.setdefault(
+            "updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+        )
+    obj.setdefault("status", {})
+    meta = obj.setdefault("metadata", {})
+    meta.setdefault("generation", 1)
+
+
+def namespace(obj: dict[str, Any]) -> None:
+    obj.setdefault("spec", {"finalizers": ["kubernetes"]})
+    obj.setdefault("status", {"phase": "Active"})
+    labels = obj.setdefault("metadata", {}).setdefault("labels", {})
+    labels["kubernetes.io/metadata.name"] = obj["metadata"].get("name", "")
+
+
+def secret(obj: dict[str, Any]) -> None:
+    obj.setdefault("type", "Opaque")
+    string_data = obj.pop("stringData", None)
+    if isinstance(string_data, dict):
+        import base64
+
+        data = obj.setdefault("data", {})
+        for k, v in string_data.items():
+            data[k] = base64.b64encode(str(v).encode()).decode()
+
+
+DEFAULTERS: dict[str, Defaulter] = {
+    "pods": pod,
+    "deployments": workload,
+    "daemonsets": workload,
+    "namespaces": namespace,
+    "secrets": secret,
+}
+
+
+def apply_defaults(resource: str, obj: dict[str, Any]) -> None:
+    fn = DEFAULTERS.get(resource)
+    if fn is not None:
+        fn(obj)

@@ -1,0 +1,181 @@
+"""`podid up` (run the endpoint in the foreground) and `podid env` (print the shell environment).
+
+``podid up --state DIR`` opens/migrates the store, ensures the admin user and its access key,
+writes ``DIR/credentials`` and ``DIR/config`` (profile ``podid``, mode 0600) and, once the server
+answers, ``DIR/env`` (``export AWS_ENDPOINT_URL=... AWS_PROFILE=podid ...``). It binds loopback
+only unless ``--allow-remote`` is given. Ctrl-C / SIGTERM stop it cleanly (uvicorn's handlers).
+
+Extension point: every ``"module:function"`` in :data:`SERVER_EXTENSIONS` whose module exists is
+called with the :class:`~podid.gateway.state.AppState` before the app is built; it may append
+Starlette routes/mounts to ``state.routes`` and hooks to ``state.startup``/``state.shutdown``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import json
+import os
+import shlex
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+DEFAULT_STATE = ".podid"
+PROFILE = "podid"
+SERVER_FILE = "server.json"
+ENV_FILE = "env"
+
+#: "module:function" hooks called with the AppState before the app is built (missing modules skipped).
+#: A component adds its own entry here when it lands (e.g. "podid.eks.routes:install").
+SERVER_EXTENSIONS: list[str] = []
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def env_lines(info: dict[str, Any], state_dir: Path) -> str:
+    """The ``export`` lines for a server described by ``server.json``."""
+    values = [
+        ("AWS_ENDPOINT_URL", info["url"]),
+        ("AWS_SHARED_CREDENTIALS_FILE", str(state_dir / "credentials")),
+        ("AWS_CONFIG_FILE", str(state_dir / "config")),
+        ("AWS_PROFILE", PROFILE),
+        ("AWS_REGION", info["region"]),
+        ("AWS_DEFAULT_REGION", info["region"]),
+    ]
+    return "".join(f"export {k}={shlex.quote(v)}\n" for k, v in values)
+
+
+def write_client_files(state_dir: Path, akid: str, secret: str, region: str, url: str) -> None:
+    _write_private(state_dir / "credentials",
+                   f"[{PROFILE}]\naws_access_key_id = {akid}\naws_secret_access_key = {secret}\n")
+    _write_private(state_dir / "config",
+                   f"[profile {PROFILE}]\nregion = {region}\noutput = json\nendpoint_url = {url}\n"
+                   "s3 =\n    addressing_style = path\n")
+
+
+def _run_extensions(state: Any) -> None:
+    for spec in SERVER_EXTENSIONS:
+        module_name, _, func = spec.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and module_name.startswith(exc.name):
+                continue
+            raise
+        getattr(module, func)(state)
+
+
+def _announce_when_ready(server: Any, state_dir: Path, info: dict[str, Any]) -> None:
+    for _ in range(1200):  # 60 s at most
+        if server.should_exit:
+            return
+        if server.started:
+            _write_private(state_dir / ENV_FILE, env_lines(info, state_dir))
+            typer.echo(f"podid listening on {info['url']} (account {info['account_id']}, region "
+                       f"{info['region']}); run: source {shlex.quote(str(state_dir / ENV_FILE))}", err=True)
+            return
+        time.sleep(0.05)
+
+
+def up(
+    state: Annotated[Path, typer.Option("--state", help="State directory.")] = Path(DEFAULT_STATE),
+    host: Annotated[str, typer.Option(
+        help="Address to bind (loopback only unless --allow-remote).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 4566,
+    account_id: Annotated[str, typer.Option(
+        "--account-id", help="The emulated AWS account.")] = "111122223333",
+    region: Annotated[str, typer.Option(help="Default region.")] = "us-east-1",
+    db: Annotated[str | None, typer.Option(help="Database URL (default sqlite:///STATE/podid.db).")] = None,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote",
+                                               help="Allow binding a non-loopback address.")] = False,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+) -> None:
+    """Run the podid AWS endpoint in the foreground."""
+    if not is_loopback(host) and not allow_remote:
+        typer.echo(f"refusing to bind {host}: not a loopback address (use --allow-remote to expose podid "
+                   "to the network)", err=True)
+        raise typer.Exit(2)
+    if not (account_id.isdigit() and len(account_id) == 12):
+        typer.echo("--account-id must be 12 digits", err=True)
+        raise typer.Exit(2)
+    import uvicorn
+
+    from podid.auth.tokens import TokenCodec
+    from podid.gateway.app import build_app
+    from podid.gateway.audit import AuditWriter
+    from podid.gateway.state import AppState, Config
+    from podid.store import Store, default_url
+
+    state_dir = state.resolve()
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (state_dir / ENV_FILE).unlink(missing_ok=True)
+    config = Config(state_dir=state_dir, account_id=account_id, region=region, host=host, port=port,
+                    db_url=db)
+    store = Store.open(db or default_url(state_dir))
+    admin = store.bootstrap_admin(account_id)
+    write_client_files(state_dir, admin.access_key_id, admin.secret_access_key, region, config.url)
+    info = {"url": config.url, "host": host, "port": port, "region": region, "account_id": account_id,
+            "pid": os.getpid()}
+    _write_private(state_dir / SERVER_FILE, json.dumps(info, indent=2) + "\n")
+    tokens = TokenCodec.open(state_dir)
+    tokens.prune()
+    app_state = AppState(config=config, store=store, tokens=tokens, audit=AuditWriter.open(state_dir))
+    _run_extensions(app_state)
+    app = build_app(app_state)
+    class _Server(uvicorn.Server):
+        """uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown; podid exits 0 instead."""
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            captured = getattr(self, "_captured_signals", None)
+            if isinstance(captured, list):
+                captured.clear()
+
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
+                                           lifespan="on", server_header=False))
+    watcher = threading.Thread(target=_announce_when_ready, args=(server, state_dir, info), daemon=True)
+    watcher.start()
+    try:
+        server.run()
+    finally:
+        (state_dir / ENV_FILE).unlink(missing_ok=True)
+        store.close()
+
+
+def env(
+    state: Annotated[Path, typer.Option("--state", help="State directory.")] = Path(DEFAULT_STATE),
+) -> None:
+    """Print the shell environment (export lines) for a podid started with --state."""
+    state_dir = state.resolve()
+    try:
+        info = json.loads((state_dir / SERVER_FILE).read_text())
+    except FileNotFoundError:
+        typer.echo(f"no podid state in {state_dir} (run: podid up --state {state})", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(env_lines(info, state_dir), nl=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the top-level ``up`` and ``env`` commands."""
+    app.command("up")(up)
+    app.command("env")(env)

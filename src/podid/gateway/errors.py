@@ -1,0 +1,23 @@
+"""The one exception type handlers and the gateway raise for AWS-shaped errors.
+
+A :class:`ServiceError` carries the AWS error code (``AccessDenied``, ``NoSuchEntity``...), the
+message AWS would print, the HTTP status and whether the fault is the sender's (query protocol
+``<Type>Sender</Type>`` vs ``Receiver``). :mod:`podid.protocol` serialises it in the wire shape of
+the service that was called; nothing else knows about XML or JSON.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """An AWS API error: ``code``, ``message``, HTTP ``status``, ``sender_fault``."""
+
+    def __init__(self, code: str, message: str, status: int = 400, sender_fault: bool = True) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.sender_fault = sender_fault
+
+    def __repr__(self) -> str:
+        return f"ServiceError({self.code!r}, {self.message!r}, {self.status})"

@@ -1,0 +1,7 @@
+"""Importing this module registers every IAM handler (listed in gateway.registry.HANDLER_MODULES)."""
+
+from __future__ import annotations
+
+from podid.iamapi import account, attachments, oidc, policies, roles, simulate, users
+
+__all__ = ["account", "attachments", "oidc", "policies", "roles", "simulate", "users"]

@@ -1,0 +1,174 @@
+"""Server-side AWS wire protocols: parse a request, serialise a result or a ServiceError.
+
+One implementation for every service and protocol (query, json, rest-json, rest-xml,
+smithy-rpc-v2-cbor), driven by botocore's models through localstack's parser and serializer.
+No service-specific XML or JSON is written by hand anywhere in podid.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from localstack.aws.api import CommonServiceException
+from localstack.aws.protocol.parser import (
+    OperationNotFoundParserError,
+    RequestParser,
+    RequestParserError,
+    create_parser,
+)
+from localstack.aws.protocol.serializer import ResponseSerializer, create_serializer
+from localstack.http import Request as LsRequest
+from starlette.responses import Response
+from werkzeug.datastructures import Headers
+
+from podid.gateway.errors import ServiceError
+from podid.protocol.models import service_model, service_protocols
+from podid.protocol.wire import WireRequest
+
+#: Error codes for "no such operation", per protocol (what AWS answers for a bad Action/target).
+_UNKNOWN_OPERATION = {
+    "query": ("InvalidAction", 400),
+    "ec2": ("InvalidAction", 400),
+    "json": ("UnknownOperationException", 400),
+    "smithy-rpc-v2-cbor": ("UnknownOperationException", 400),
+    "rest-json": ("UnknownOperationException", 404),
+    "rest-xml": ("MethodNotAllowed", 405),
+}
+
+
+def request_protocol(service: str, request: WireRequest) -> str:
+    """The protocol this request uses (multi-protocol services are told apart by their headers)."""
+    protocols = service_protocols(service)
+    if len(protocols) == 1:
+        return protocols[0]
+    if request.header("smithy-protocol") and "smithy-rpc-v2-cbor" in protocols:
+        return "smithy-rpc-v2-cbor"
+    if request.header("x-amz-target") and "json" in protocols:
+        return "json"
+    ctype = (request.header("content-type") or "").lower()
+    if ("x-www-form-urlencoded" in ctype or "Action=" in request.query) and "query" in protocols:
+        return "query"
+    return protocols[0]
+
+
+@functools.lru_cache(maxsize=512)
+def _parser(service: str, protocol: str) -> RequestParser:
+    return create_parser(service_model(service, protocol), protocol)
+
+
+@functools.lru_cache(maxsize=512)
+def _serializer(service: str, protocol: str) -> ResponseSerializer:
+    return create_serializer(service_model(service, protocol), protocol)
+
+
+def _ls_request(request: WireRequest) -> LsRequest:
+    host = request.host
+    hostname, _, port = host.partition(":")
+    return LsRequest(
+        method=request.method,
+        path=request.path,
+        query_string=request.query,
+        headers=Headers(request.headers),
+        body=request.body,
+        scheme=request.scheme,
+        remote_addr=request.client_ip,
+        server=(hostname or "localhost", int(port) if port.isdigit() else None),
+        raw_path=request.raw_path + (f"?{request.query}" if request.query else ""),
+    )
+
+
+def unknown_operation_error(service: str, protocol: str, name: str | None) -> ServiceError:
+    """The service's own error for an operation it does not have."""
+    code, status = _UNKNOWN_OPERATION.get(protocol, ("InvalidAction", 400))
+    version = service_model(service).api_version
+    what = name or "(none)"
+    if protocol in ("query", "ec2"):
+        message = f"Could not find operation {what} for version {version}"
+    else:
+        message = f"Unknown operation {what}"
+    return ServiceError(code, message, status)
+
+
+def _named_operation(request: WireRequest, protocol: str) -> str | None:
+    """The operation a query/json request names (Action / X-Amz-Target), if any."""
+    if protocol in ("query", "ec2"):
+        return request.form_params().get("Action") or request.query_params().get("Action")
+    if protocol == "json":
+        target = request.header("x-amz-target")
+        return target.split(".", 1)[-1] if target else None
+    return None
+
+
+def parse(service: str, request: WireRequest) -> tuple[str, dict[str, Any]]:
+    """Parse ``request`` for ``service`` -> (operation name, params); raises ServiceError."""
+    protocol = request_protocol(service, request)
+    named = _named_operation(request, protocol)
+    if named is not None and named not in service_model(service, protocol).operation_names:
+        raise unknown_operation_error(service, protocol, named)
+    try:
+        operation, params = _parser(service, protocol).parse(_ls_request(request))
+    except OperationNotFoundParserError as exc:
+        name = request.form_params().get("Action") or request.query_params().get("Action")
+        if not name and request.header("x-amz-target"):
+            name = (request.header("x-amz-target") or "").split(".", 1)[-1]
+        raise unknown_operation_error(service, protocol, name) from exc
+    except RequestParserError as exc:
+        raise ServiceError("InvalidRequest" if protocol == "rest-xml" else "ValidationError",
+                           f"could not parse the request: {exc}", 400) from exc
+    return operation.name, dict(params or {})
+
+
+def _operation_model(service: str, protocol: str, operation: str | None) -> Any:
+    model = service_model(service, protocol)
+    if operation and operation in model.operation_names:
+        return model.operation_model(operation)
+    # Errors raised before the operation is known (authentication) use any operation's
+    # envelope: the error body depends on the protocol, not the operation.
+    return model.operation_model(model.operation_names[0])
+
+
+def _to_starlette(ls_response: Any) -> Response:
+    body = ls_response.get_data()
+    headers = [(k, v) for k, v in ls_response.headers.items() if k.lower() != "content-length"]
+    response = Response(content=body, status_code=ls_response.status_code)
+    response.raw_headers = [(b"content-length", str(len(body)).encode())] + [
+        (k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers
+    ]
+    return response
+
+
+def serialize_result(
+    service: str,
+    operation: str,
+    result: Mapping[str, Any],
+    request: WireRequest,
+    request_id: str,
+) -> Response:
+    """Serialise an operation's output dict into the service's wire format."""
+    protocol = request_protocol(service, request)
+    op_model = _operation_model(service, protocol, operation)
+    ls_response = _serializer(service, protocol).serialize_to_response(
+        dict(result), op_model, Headers(request.headers), request_id
+    )
+    return _to_starlette(ls_response)
+
+
+def serialize_error(
+    service: str,
+    operation: str | None,
+    error: ServiceError,
+    request: WireRequest,
+    request_id: str,
+) -> Response:
+    """Serialise a ServiceError as ``service`` answers errors (query XML, json ``__type``, ...)."""
+    protocol = request_protocol(service, request)
+    op_model = _operation_model(service, protocol, operation)
+    exc = CommonServiceException(error.code, error.message, error.status, error.sender_fault)
+    ls_response = _serializer(service, protocol).serialize_error_to_response(
+        exc, op_model, Headers(request.headers), request_id
+    )
+    response = _to_starlette(ls_response)
+    response.status_code = error.status
+    return response

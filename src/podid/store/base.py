@@ -1,0 +1,59 @@
+"""Transaction plumbing shared by the repository mixins: read/write sessions and the generation counter."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from podid.store.engine import WRITE_OPTION
+from podid.store.models import Account, Meta, utcnow
+
+GENERATION = "generation"
+
+
+class StoreBase:
+    """Owns the engine; `_read()`/`_write()` yield ORM sessions inside one database transaction.
+
+    A write transaction first bumps the `generation` counter (which also serialises IAM writes on
+    the counter row, on SQLite and PostgreSQL alike); any exception rolls everything back, so a
+    failed repository call changes nothing.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._write_lock = threading.Lock()  # in-process writers queue here instead of on SQLite's lock
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self.engine.connect() as conn, Session(bind=conn, expire_on_commit=False) as s, s.begin():
+            yield s
+
+    @contextmanager
+    def _write(self, *, bump: bool = True) -> Iterator[Session]:
+        with self._write_lock, self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with Session(bind=conn, expire_on_commit=False) as s, s.begin():
+                if bump:
+                    s.execute(update(Meta).where(Meta.key == GENERATION).values(value=Meta.value + 1))
+                yield s
+
+    def generation(self) -> int:
+        """A counter bumped by every IAM write (cache key for compiled policies)."""
+        with self._read() as s:
+            return int(s.scalar(select(Meta.value).where(Meta.key == GENERATION)) or 0)
+
+    @staticmethod
+    def _ensure_account(s: Session, account_id: str) -> None:
+        if s.get(Account, account_id) is None:
+            s.add(Account(id=account_id, created_at=utcnow()))
+            s.flush()
+
+
+def count_rows(s: Session, model: type[Any], *criteria: Any) -> int:
+    """SELECT count(*) FROM model WHERE criteria."""
+    return int(s.scalar(select(func.count()).select_from(model).where(*criteria)) or 0)

@@ -1,0 +1,1 @@
+"""Alembic migration environment of the podid store (run programmatically by `podid.store.migrate`)."""

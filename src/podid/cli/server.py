@@ -31,7 +31,7 @@ ENV_FILE = "env"
 
 #: "module:function" hooks called with the AppState before the app is built (missing modules skipped).
 #: A component adds its own entry here when it lands (e.g. "podid.eks.routes:install").
-SERVER_EXTENSIONS: list[str] = []
+SERVER_EXTENSIONS: list[str] = ["podid.eks.server:install"]
 
 
 def is_loopback(host: str) -> bool:
@@ -109,6 +109,8 @@ def up(
     allow_remote: Annotated[bool, typer.Option("--allow-remote",
                                                help="Allow binding a non-loopback address.")] = False,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+    cluster: Annotated[list[str] | None, typer.Option(
+        "--cluster", help="Create this EKS cluster if absent (repeatable).")] = None,
 ) -> None:
     """Run the podid AWS endpoint in the foreground."""
     if not is_loopback(host) and not allow_remote:
@@ -141,6 +143,10 @@ def up(
     tokens.prune()
     app_state = AppState(config=config, store=store, tokens=tokens, audit=AuditWriter.open(state_dir))
     _run_extensions(app_state)
+    if cluster:
+        from podid.eks.server import ensure_clusters
+
+        ensure_clusters(app_state, cluster)
     app = build_app(app_state)
     class _Server(uvicorn.Server):
         """uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown; podid exits 0 instead."""

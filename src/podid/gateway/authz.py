@@ -33,7 +33,7 @@ ACCESS_DENIED: dict[str, tuple[str, int]] = {
     "sqs": ("AccessDenied", 403), "cloudwatch": ("AccessDenied", 403),
     "dynamodb": ("AccessDeniedException", 400), "kms": ("AccessDeniedException", 400),
     "secretsmanager": ("AccessDeniedException", 400), "logs": ("AccessDeniedException", 400),
-    "eks": ("AccessDeniedException", 403), "eks-auth": ("AccessDeniedException", 403),
+    "eks": ("AccessDeniedException", 403), "eks-auth": ("AccessDeniedException", 400),
 }
 _BY_PROTOCOL = {"query": ("AccessDenied", 403), "rest-xml": ("AccessDenied", 403),
                 "ec2": ("UnauthorizedOperation", 403), "json": ("AccessDeniedException", 400),

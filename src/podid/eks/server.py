@@ -1,0 +1,127 @@
+"""`podid up` integration: the EKS service in ``AppState.extras["eks"]``, OIDC issuer routes,
+the agent heartbeat endpoint, and ``podid up --cluster NAME``.
+
+* :func:`install` is the ``SERVER_EXTENSIONS`` hook (``"podid.eks.server:install"``).
+* Issuer documents: ``GET /clusters/{name}/oidc/id/{ID}/.well-known/openid-configuration`` and
+  ``.../keys`` through :func:`podid.oidc.cluster_routes` (resolved by the 32-hex issuer id).
+* Heartbeats: ``POST /_podid/eks/clusters/{name}/agent-heartbeat`` with
+  :class:`podid.agent.health.AgentStatus` JSON, SigV4-signed (any service name; the agent signs
+  as ``eks``). The signer must be allowed ``eks-auth:AssumeRoleForPodIdentity`` on the cluster
+  ARN - the permission a node agent has anyway. Answers 204, or 400/403/404 with a JSON message.
+* :func:`ensure_clusters` creates the clusters named by ``podid up --cluster`` (idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from podid.eks import addons, ids
+from podid.eks.repo import ClusterRecord
+from podid.eks.service import EksService
+
+log = logging.getLogger("podid.eks")
+
+EXTRA_KEY = "eks"
+HEARTBEAT_PATH = "/_podid/eks/clusters/{name}/agent-heartbeat"
+OIDC_PREFIX = "/clusters/{name}/oidc/id/{cluster}"   # cluster_routes resolves "{cluster}" = the issuer id
+MAX_HEARTBEAT_BYTES = 64 * 1024
+
+
+def service_for(state: Any) -> EksService:
+    """The :class:`EksService` of ``state`` (an AppState), created on first use."""
+    svc = state.extras.get(EXTRA_KEY)
+    if svc is None:
+        svc = state.extras.setdefault(EXTRA_KEY, EksService.from_state(state))
+    return svc  # type: ignore[no-any-return]
+
+
+def install(state: Any) -> None:
+    """``SERVER_EXTENSIONS`` hook: register the EKS handlers, issuer routes and heartbeat endpoint."""
+    from podid.gateway import registry
+    from podid.oidc import cluster_routes
+
+    for module in ("podid.eks.handlers", "podid.eksauth.handlers"):
+        if module not in registry.HANDLER_MODULES:
+            registry.HANDLER_MODULES.append(module)
+    svc = service_for(state)
+    state.routes.extend(cluster_routes(svc.resolve_issuer, OIDC_PREFIX))
+    state.routes.append(Route(HEARTBEAT_PATH, _heartbeat_endpoint(state), methods=["POST"],
+                              name="eks-agent-heartbeat"))
+
+
+def ensure_clusters(state: Any, names: Iterable[str]) -> list[ClusterRecord]:
+    """Create every named cluster that does not exist yet (``podid up --cluster NAME``)."""
+    svc = service_for(state)
+    return [svc.ensure_cluster(name) for name in names]
+
+
+def _json(status: int, message: str) -> Response:
+    return JSONResponse({"message": message}, status_code=status)
+
+
+def _heartbeat_endpoint(state: Any) -> Any:
+    async def endpoint(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_HEARTBEAT_BYTES:
+            return _json(413, "heartbeat too large")
+        return await run_in_threadpool(handle_heartbeat, state, request, body)
+
+    return endpoint
+
+
+def handle_heartbeat(state: Any, request: Request, body: bytes) -> Response:
+    """Authenticate, authorize and record one agent heartbeat."""
+    from podid.auth import sigv4
+    from podid.auth.authenticate import Authenticator
+    from podid.auth.errors import AuthError
+    from podid.gateway.context import CallContext
+    from podid.gateway.errors import ServiceError
+    from podid.protocol.wire import WireRequest
+
+    name = request.path_params["name"]
+    scope = request.scope
+    raw_path = scope.get("raw_path")
+    wire = WireRequest(
+        method=request.method,
+        raw_path=(raw_path.decode("latin-1") if raw_path else scope["path"]).split("?", 1)[0],
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+        body=body, scheme=scope.get("scheme", "http"),
+        client_ip=request.client.host if request.client else "")
+    parts = sigv4.extract(wire)
+    if parts is None:
+        return _json(403, "heartbeats must be SigV4-signed")
+    try:
+        caller = Authenticator(state.store, state.tokens).authenticate(wire, parts)
+    except AuthError as exc:
+        return _json(403, exc.message)
+    svc = service_for(state)
+    ctx = CallContext(service="eks-auth", operation="PodIdentityAgentHeartbeat", params={}, caller=caller,
+                      region=parts.region, request_id=str(uuid.uuid4()), source_ip=wire.client_ip, app=state)
+    try:
+        ctx.authorize("eks-auth:AssumeRoleForPodIdentity",
+                      ids.cluster_arn(parts.region, svc.account_id, name))
+        cluster = svc.cluster(parts.region, name)
+    except ServiceError as exc:
+        return _json(exc.status if exc.status != 400 else 403, exc.message)
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return _json(400, "heartbeat body is not JSON")
+    parsed = addons.parse_heartbeat(doc) if isinstance(doc, dict) else None
+    if parsed is None:
+        return _json(400, "heartbeat is not an AgentStatus document")
+    if doc.get("clusterName") not in (None, name):
+        return _json(400, "heartbeat clusterName does not match the URL")
+    node, agent, status, reasons = parsed
+    svc.repo.record_heartbeat(cluster.pk, node_name=node, agent_id=agent, status=status, reasons=reasons)
+    return Response(status_code=204)

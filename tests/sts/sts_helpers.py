@@ -23,8 +23,11 @@ def doc(statements: list[dict[str, Any]] | dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": body})
 
 
-def trust(principal: Mapping[str, Any], actions: list[str] | str = "sts:AssumeRole",
-          condition: Mapping[str, Any] | None = None) -> str:
+def trust(
+    principal: Mapping[str, Any],
+    actions: list[str] | str = "sts:AssumeRole",
+    condition: Mapping[str, Any] | None = None,
+) -> str:
     stmt: dict[str, Any] = {"Effect": "Allow", "Principal": dict(principal), "Action": actions}
     if condition:
         stmt["Condition"] = dict(condition)

@@ -1,24 +1,34 @@
-"""Data-plane speed: S3 GetObject / PutObject (1 KiB) through podid's backend vs moto alone.
+"""Data-plane speed: S3 GetObject / PutObject (1 KiB) through podid vs moto alone.
 
 Paths measured in the same run, all with boto3 doing the same serialisation/parsing work:
-  * ``moto``            moto's own in-process dispatch (``mock_aws``; botocore stubber) - baseline
+  * ``moto``            moto's own in-process dispatch (``mock_aws``) - in-process baseline
   * ``podid-backend``   ``podid.dataplane.backend.Backend.forward`` (request rewrite, in-process
                         dispatch, persistence) in ``sync`` durability (each write on disk before ack)
   * ``podid-async``     same, ``async`` durability (debounced snapshots)
-  * ``podid-http``      through ``podid up`` over HTTP, when the gateway exists (PODID_URL set)
-moto's HTTP server is not in the venv (it needs Flask, which is not a podid dependency), so the
-baseline is moto's in-process dispatch; the gateway's HTTP hop is therefore not in these ratios.
-Usage: ``python bench/dataplane_bench.py [--n 500]``.
+  * ``moto-http``       ``moto_server`` (moto's own HTTP server, auth off) over loopback HTTP - HTTP baseline
+  * ``podid-http``      ``podid up`` over loopback HTTP: SigV4 verification, parsing, the judge, the
+                        forward to the embedded moto, sync durability, the audit log line
+The judge's share is measured in-process: ``authorization_items`` (with its backend lookups) plus
+``CallContext.authorize`` (policy cache, global keys, ``podid.iam.evaluate``) for the same GetObject,
+divided by the podid-http latency. Usage: ``python bench/dataplane_bench.py [--n 500]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
+import os
+import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -87,6 +97,108 @@ def _run(client: Any, n: int, label: str) -> dict[str, tuple[float, float]]:
     return res
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(predicate: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.05)
+
+
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=1)
+        return True
+    except OSError as exc:
+        return getattr(exc, "code", None) is not None  # an HTTP error status is an answer
+
+
+@contextlib.contextmanager
+def _moto_server() -> Iterator[str | None]:
+    exe = Path(sys.executable).parent / "moto_server"
+    path = str(exe) if exe.exists() else shutil.which("moto_server")
+    if path is None:
+        yield None
+        return
+    port = _free_port()
+    proc = subprocess.Popen([path, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        _wait(lambda: _answers(f"http://127.0.0.1:{port}/moto-api/"), "moto_server")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def _podid_up() -> Iterator[tuple[str, str, str]]:
+    with tempfile.TemporaryDirectory() as d:
+        state, port = Path(d) / "state", _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "podid"), "up", "--state", str(state),
+                                 "--host", "127.0.0.1", "--port", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait(lambda: (state / "env").exists() or proc.poll() is not None, "podid up")
+            creds = dict(line.split(" = ", 1) for line in (state / "credentials").read_text().splitlines()
+                         if " = " in line)
+            yield f"http://127.0.0.1:{port}", creds["aws_access_key_id"], creds["aws_secret_access_key"]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+def _http_client(url: str, akid: str = "AKIAIOSFODNN7EXAMPLE", secret: str = "secret") -> Any:
+    from botocore.config import Config
+
+    return boto3.client("s3", region_name="us-east-1", endpoint_url=url, aws_access_key_id=akid,
+                        aws_secret_access_key=secret,
+                        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+
+
+def _judge_ms(n: int) -> float:
+    """Median ms of the authorization work podid does for one admin GetObject (in-process)."""
+    from types import SimpleNamespace
+
+    from podid.dataplane.context import DataplaneRequest, authorization_items
+    from podid.dataplane.lookup import MotoLookup
+    from podid.gateway.context import CallContext, Caller
+    from podid.store import Store, default_url
+
+    with tempfile.TemporaryDirectory() as d:
+        store = Store.open(default_url(Path(d)))
+        admin = store.bootstrap_admin("111122223333")
+        caller = Caller(arn="arn:aws:iam::111122223333:user/podid-admin", account="111122223333",
+                        user_id="AIDAEXAMPLE", kind="user", access_key_id=admin.access_key_id,
+                        user_name="podid-admin")
+        backend = Backend(d)
+        lookup = MotoLookup(backend)
+        app = SimpleNamespace(store=store, extras={}, config=SimpleNamespace(account_id="111122223333"))
+        req = DataplaneRequest("s3", "GetObject", {"Bucket": "bench", "Key": "get.bin"}, "us-east-1",
+                               "111122223333", bucket="bench", key="get.bin", caller_account="111122223333")
+
+        def once(i: int) -> None:
+            ctx = CallContext(service="s3", operation="GetObject", params={}, caller=caller,
+                              region="us-east-1",
+                              request_id="r", source_ip="127.0.0.1", app=app)  # type: ignore[arg-type]
+            for item in authorization_items(req, lookup):
+                owner = item.resource_owner_lookup() if item.resource_owner_lookup else None
+                ctx.authorize(item.action, item.resource, context=item.context,
+                              resource_account=owner.account if owner else None)
+
+        ms, _ = _time(once, n)
+        backend.close()
+        store.close()
+        return ms
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=500)
@@ -102,10 +214,24 @@ def main() -> None:
             be = Backend(d, durability=mode)  # type: ignore[arg-type]
             results[mode] = _run(_podid_client(be), n, f"podid-{mode}")
             be.close()
-    print("ratios (podid latency / moto latency; target <= 1.3x):")
+    http: dict[str, dict[str, tuple[float, float]]] = {}
+    with _moto_server() as moto_url:
+        if moto_url is not None:
+            http["moto-http"] = _run(_http_client(moto_url), n, "moto-http")
+    with _podid_up() as (url, akid, secret):
+        http["podid-http"] = _run(_http_client(url, akid, secret), n, "podid-http")
+    judge = _judge_ms(n)
+    print(f"  {'judge':<14} GetObject  p50 {judge:7.3f} ms  (authorization items + lookups + evaluate)")
+    print("ratios (podid latency / moto latency):")
     for mode, res in results.items():
         for op in ("GetObject", "PutObject"):
-            print(f"  {mode:<6} {op:<10} {res[op][0] / base[op][0]:5.2f}x")
+            print(f"  {mode:<6} {op:<10} {res[op][0] / base[op][0]:5.2f}x  (in-process)")
+    if "moto-http" in http:
+        for op in ("GetObject", "PutObject"):
+            ratio = http["podid-http"][op][0] / http["moto-http"][op][0]
+            print(f"  http   {op:<10} {ratio:5.2f}x  (podid up vs moto_server, both over loopback HTTP)")
+    share = judge / http["podid-http"]["GetObject"][0]
+    print(f"judge's share of a podid-http GetObject: {share * 100:.1f}%")
 
 
 if __name__ == "__main__":

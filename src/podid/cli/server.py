@@ -31,7 +31,7 @@ ENV_FILE = "env"
 
 #: "module:function" hooks called with the AppState before the app is built (missing modules skipped).
 #: A component adds its own entry here when it lands (e.g. "podid.eks.routes:install").
-SERVER_EXTENSIONS: list[str] = ["podid.eks.server:install"]
+SERVER_EXTENSIONS: list[str] = ["podid.eks.server:install", "podid.dataplane.gateway:install"]
 
 
 def is_loopback(host: str) -> bool:
@@ -109,6 +109,9 @@ def up(
     allow_remote: Annotated[bool, typer.Option("--allow-remote",
                                                help="Allow binding a non-loopback address.")] = False,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+    mode: Annotated[str, typer.Option(
+        "--mode", help="enforce: deny what IAM denies; record: allow data-plane calls IAM would deny "
+        "and log them in the audit log as 'would be denied: needs ...'.")] = "enforce",
     cluster: Annotated[list[str] | None, typer.Option(
         "--cluster", help="Create this EKS cluster if absent (repeatable).")] = None,
 ) -> None:
@@ -116,6 +119,9 @@ def up(
     if not is_loopback(host) and not allow_remote:
         typer.echo(f"refusing to bind {host}: not a loopback address (use --allow-remote to expose podid "
                    "to the network)", err=True)
+        raise typer.Exit(2)
+    if mode not in ("enforce", "record"):
+        typer.echo("--mode must be enforce or record", err=True)
         raise typer.Exit(2)
     if not (account_id.isdigit() and len(account_id) == 12):
         typer.echo("--account-id must be 12 digits", err=True)
@@ -132,7 +138,7 @@ def up(
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     (state_dir / ENV_FILE).unlink(missing_ok=True)
     config = Config(state_dir=state_dir, account_id=account_id, region=region, host=host, port=port,
-                    db_url=db)
+                    db_url=db, mode=mode)
     store = Store.open(db or default_url(state_dir))
     admin = store.bootstrap_admin(account_id)
     write_client_files(state_dir, admin.access_key_id, admin.secret_access_key, region, config.url)

@@ -113,9 +113,11 @@ def _keys_context(req: DataplaneRequest, lookup: Lookup, table: str, keys: list[
 def _item(req: DataplaneRequest, lookup: Lookup, action: str, table: str, ctx: Context,
           index: str | None = None) -> AuthzItem:
     arn = table_arn(req.region, req.account, table, index)
+    base = table_arn(req.region, req.account, table)
     ctx = dict(ctx)
-    tag_context(ctx, lookup.dynamodb_tags(req.region, table_arn(req.region, req.account, table)))
-    return AuthzItem(action, arn, ctx, owner(req.account))
+    tag_context(ctx, lookup.dynamodb_tags(req.region, base))
+    # the table's resource-based policy governs the table and its indexes
+    return AuthzItem(action, arn, ctx, owner(req.account, lambda: lookup.dynamodb_policy(req.region, base)))
 
 
 def _op_context(req: DataplaneRequest, lookup: Lookup, op: str, p: Mapping[str, Any], table: str) -> Context:

@@ -109,6 +109,12 @@ class MotoLookup:
             return _tags_dict(ddb.list_tags_of_resource(table_arn))
         return {}
 
+    def dynamodb_policy(self, region: str, table_arn: str) -> str | None:
+        with self._svc("dynamodb", region) as ddb, contextlib.suppress(Exception):
+            policy = ddb.resource_policies.get(table_arn)
+            return _policy_text(policy.policy_doc) if policy is not None else None
+        return None
+
     # -- KMS ---------------------------------------------------------------------------------------
     def kms_key_id(self, region: str, key_ref: str) -> str | None:
         with self._svc("kms", region) as kms, contextlib.suppress(Exception):

@@ -33,6 +33,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 4566
     db_url: str | None = None
+    mode: str = "enforce"               # "record": data-plane denials are logged, not enforced
 
     @property
     def url(self) -> str:

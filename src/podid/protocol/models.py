@@ -59,6 +59,8 @@ def service_protocols(service: str) -> tuple[str, ...]:
     model = service_model(service)
     default = model.protocol
     others = [p for p in model.metadata.get("protocols", []) if p != default]
+    if "awsQueryCompatible" in model.metadata and default != "query" and "query" not in others:
+        others.append("query")  # SQS still accepts its legacy query protocol (localstack has the model)
     return (default, *others)
 
 

@@ -1,0 +1,214 @@
+"""The data plane behind the gateway: authorize every call with the judge, forward allowed ones to moto.
+
+Registered with :func:`podid.gateway.registry.register_forwarder` for s3, secretsmanager, sqs,
+dynamodb, kms, cloudwatch and logs when the gateway imports this module. For each call (already
+authenticated and parsed by the gateway, running in a worker thread):
+
+1. S3 ``aws-chunked`` bodies are decoded (:mod:`podid.dataplane.chunked`);
+2. :func:`podid.dataplane.context.authorization_items` lists the IAM requests the call needs;
+   each is judged through :meth:`CallContext.authorize` (identity, boundary, session policies and
+   the global condition keys come from the gateway) with the resource's own policy (bucket, secret,
+   queue, key policy, read from the backend) and owner account;
+3. a denial is answered in the service's own shape (:func:`podid.dataplane.denial.denial_response`),
+   raised as :class:`ServiceDenied` so the gateway audits it like any AccessDenied;
+4. allowed calls go to :class:`podid.dataplane.backend.Backend` with the path and query undecoded.
+
+Record mode (``podid up --mode record``, i.e. ``Config.mode == "record"``): denials are not
+enforced; the audit event of the call says ``would be denied: needs ...``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import Response
+
+from podid.dataplane import chunked
+from podid.dataplane.backend import Backend, RawRequest, RawResponse
+from podid.dataplane.context import AuthzItem, DataplaneRequest, authorization_items
+from podid.dataplane.denial import denial_response, service_message
+from podid.dataplane.lookup import MotoLookup
+from podid.dataplane.policycheck import check_policy_update
+from podid.gateway.errors import ServiceError
+from podid.gateway.registry import register_forwarder
+
+if TYPE_CHECKING:
+    from podid.gateway.context import CallContext
+    from podid.gateway.state import AppState
+    from podid.protocol.wire import WireRequest
+
+log = logging.getLogger("podid.dataplane")
+
+#: botocore service name (what the gateway routes to) -> SigV4 scope name (what the data plane uses).
+SCOPE_NAMES: dict[str, str] = {"s3": "s3", "secretsmanager": "secretsmanager", "sqs": "sqs",
+                               "dynamodb": "dynamodb", "kms": "kms", "cloudwatch": "monitoring",
+                               "logs": "logs"}
+
+EXTRAS_KEY = "podid.dataplane"
+
+#: Response headers carrying a request id: replaced by the gateway's id so logs and audit agree.
+_REQUEST_ID_HEADERS = frozenset({"x-amz-request-id", "x-amzn-requestid"})
+_DROP_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "server", "date"})
+
+#: Resource-policy names used in the judge's deciding-statement references.
+_POLICY_NAMES = {"s3": "bucket policy", "secretsmanager": "secret policy", "sqs": "queue policy",
+                 "kms": "key policy", "dynamodb": "table policy", "logs": "resource policy",
+                 "monitoring": "resource policy"}
+
+
+class ServiceDenied(ServiceError):
+    """An AccessDenied whose wire response the data plane has already built (service's own shape)."""
+
+    def __init__(self, code: str, message: str, status: int, response: Response) -> None:
+        super().__init__(code, message, status)
+        self.response = response
+
+
+class Plane:
+    """One embedded backend and its lookup; created once per process, closed at shutdown."""
+
+    def __init__(self, state: AppState) -> None:
+        config = state.config
+        self.backend = Backend(config.state_dir, config.account_id, config.region,
+                               durability=getattr(config, "durability", "sync"))
+        self.lookup = MotoLookup(self.backend)
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+_plane_lock = threading.Lock()
+
+
+def plane(state: AppState) -> Plane:
+    """The process's :class:`Plane`, created on first use (its close joins ``state.shutdown``)."""
+    existing = state.extras.get(EXTRAS_KEY)
+    if existing is not None:
+        return existing  # type: ignore[no-any-return]
+    with _plane_lock:
+        existing = state.extras.get(EXTRAS_KEY)
+        if existing is None:
+            existing = Plane(state)
+            state.extras[EXTRAS_KEY] = existing
+            state.shutdown.append(existing.close)
+    return existing  # type: ignore[no-any-return]
+
+
+def install(state: AppState) -> None:
+    """``podid up`` server extension: build the backend at start-up instead of on the first call."""
+    state.startup.append(lambda: plane(state))
+
+
+def record_mode(state: AppState) -> bool:
+    """Whether denials are only recorded (``podid up --mode record``), not enforced."""
+    return state.config.mode == "record"
+
+
+@functools.lru_cache(maxsize=1024)
+def _resource_policy(text: str, name: str) -> Any:
+    """The compiled resource policy (cached by text); a stored policy that does not compile fails closed."""
+    from podid.iam import PolicyError, parse_policy
+
+    try:
+        return parse_policy(text, kind="resource", name=name)
+    except PolicyError as exc:
+        # podid validates policies when they are set; one that still does not compile (state written
+        # by an older version) cannot be honoured, so the call is refused rather than judged without it
+        log.warning("stored %s does not compile (%s: %s)", name, exc.code, exc.message)
+        raise ServiceError("AccessDenied", f"The {name} of this resource does not compile ({exc.message}); "
+                           "podid refuses the call rather than ignore it", 403) from exc
+
+
+def _to_response(raw: RawResponse, request_id: str, head: bool) -> Response:
+    headers: list[tuple[bytes, bytes]] = []
+    length: str | None = None
+    for key, value in raw.headers:
+        low = key.lower()
+        if low == "content-length":
+            length = value
+            continue
+        if low in _DROP_RESPONSE_HEADERS:
+            continue
+        if low in _REQUEST_ID_HEADERS:
+            value = request_id
+        headers.append((low.encode("latin-1"), str(value).encode("latin-1")))
+    if head:
+        body = b""
+        if length is not None:
+            headers.insert(0, (b"content-length", length.encode("latin-1")))
+    else:
+        body = raw.body
+        if raw.status not in (204, 304) or body:
+            headers.insert(0, (b"content-length", str(len(body)).encode()))
+    response = Response(content=body, status_code=raw.status)
+    response.raw_headers = headers
+    return response
+
+
+def _deny(ctx: CallContext, wire: WireRequest, scope: str, item: AuthzItem,
+          exc: ServiceError) -> ServiceDenied:
+    raw = denial_response(scope, exc.message, request_id=ctx.request_id, item=item,
+                          request_headers=wire.headers)
+    response = _to_response(raw, ctx.request_id, head=wire.method == "HEAD")
+    if wire.method == "HEAD":   # S3 HEAD errors carry no body
+        response.body = b""
+    return ServiceDenied(exc.code, service_message(scope, exc.message, item), raw.status, response)
+
+
+def _judge(ctx: CallContext, wire: WireRequest, scope: str, items: list[AuthzItem], record: bool) -> None:
+    """Authorize every item; raises ServiceDenied on the first denial (record mode: notes it)."""
+    needs: list[str] = []
+    for item in items:
+        owner = item.resource_owner_lookup() if item.resource_owner_lookup is not None else None
+        policy = None
+        if owner is not None and owner.policy:
+            policy = _resource_policy(owner.policy, _POLICY_NAMES.get(scope, "resource policy"))
+        try:
+            ctx.authorize(item.action, item.resource, context=item.context, resource_policy=policy,
+                          resource_account=owner.account if owner is not None else None)
+        except ServiceError as exc:
+            if not record:
+                raise _deny(ctx, wire, scope, item, exc) from None
+            needs.append(f"{item.action} on {item.resource}")
+    if needs:
+        ctx.audit_extra["enforced"] = False
+        ctx.audit_extra["note"] = "would be denied: needs " + ", ".join(needs)
+
+
+def _s3_target(ctx: CallContext) -> tuple[str | None, str | None]:
+    bucket = ctx.params.get("Bucket")
+    key = ctx.params.get("Key")
+    return (str(bucket) if bucket else None), (str(key) if key is not None else None)
+
+
+def forward(ctx: CallContext, wire: WireRequest) -> Response:
+    """The forwarder for one data-plane call (see the module docstring)."""
+    scope = SCOPE_NAMES[ctx.service]
+    state = ctx.app
+    dp = plane(state)
+    headers, body = list(wire.headers), wire.body
+    if scope == "s3":
+        try:
+            headers, body = chunked.strip(headers, body)
+        except chunked.ChunkedError as exc:
+            raise ServiceError("IncompleteBody", f"The request body is not valid aws-chunked: {exc}",
+                               400) from exc
+    bucket, key = _s3_target(ctx) if scope == "s3" else (None, None)
+    request = DataplaneRequest(service=scope, operation=ctx.operation, params=ctx.params, region=ctx.region,
+                               account=state.config.account_id, bucket=bucket, key=key,
+                               caller_account=ctx.caller.account if ctx.caller.kind != "anonymous" else None)
+    items = authorization_items(request, dp.lookup)
+    ctx.audit_extra["resources"] = sorted({i.resource for i in items})
+    ctx.audit_extra["eventCategory"] = "Data"
+    _judge(ctx, wire, scope, items, record_mode(state))
+    check_policy_update(scope, ctx.operation, ctx.params)
+    raw = dp.backend.forward(scope, RawRequest(wire.method, wire.raw_path, wire.query, headers, body),
+                             operation=ctx.operation, region=ctx.region)
+    return _to_response(raw, ctx.request_id, head=wire.method == "HEAD")
+
+
+for _service in SCOPE_NAMES:
+    register_forwarder(_service, forward)

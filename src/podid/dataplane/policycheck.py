@@ -1,0 +1,69 @@
+"""Validate resource policies set through the services' own APIs, before the backend stores them.
+
+moto stores whatever text it is given; AWS parses the policy and refuses a malformed one with the
+service's own error. Every policy the judge will later read goes through ``podid.iam.parse_policy``
+(kind ``resource``) here, so a stored policy always compiles. Errors, per service (AWS's codes):
+
+* S3 PutBucketPolicy: ``MalformedPolicy`` 400;
+* Secrets Manager PutResourcePolicy, KMS PutKeyPolicy / CreateKey: ``MalformedPolicyDocumentException`` 400;
+* SQS CreateQueue / SetQueueAttributes ``Policy`` attribute: ``InvalidAttributeValue`` 400;
+* DynamoDB PutResourcePolicy: ``ValidationException`` 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from podid.gateway.errors import ServiceError
+
+#: (service scope name, operation) -> (parameter path, error code)
+POLICY_PARAMS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    ("s3", "PutBucketPolicy"): (("Policy",), "MalformedPolicy"),
+    ("secretsmanager", "PutResourcePolicy"): (("ResourcePolicy",), "MalformedPolicyDocumentException"),
+    ("kms", "PutKeyPolicy"): (("Policy",), "MalformedPolicyDocumentException"),
+    ("kms", "CreateKey"): (("Policy",), "MalformedPolicyDocumentException"),
+    ("sqs", "SetQueueAttributes"): (("Attributes", "Policy"), "InvalidAttributeValue"),
+    ("sqs", "CreateQueue"): (("Attributes", "Policy"), "InvalidAttributeValue"),
+    ("dynamodb", "PutResourcePolicy"): (("Policy",), "ValidationException"),
+}
+
+
+def _dig(params: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = params
+    for part in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def policy_text(service: str, operation: str, params: Mapping[str, Any]) -> str | None:
+    """The resource policy text this call sets, if any."""
+    spec = POLICY_PARAMS.get((service, operation))
+    if spec is None:
+        return None
+    value = _dig(params, spec[0])
+    if value is None or value == "":
+        return None
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def check_policy_update(service: str, operation: str, params: Mapping[str, Any]) -> None:
+    """Raise the service's own error if this call sets a resource policy the judge cannot parse."""
+    text = policy_text(service, operation, params)
+    if text is None:
+        return
+    from podid.iam import PolicyError, parse_policy
+
+    code = POLICY_PARAMS[(service, operation)][1]
+    try:
+        parse_policy(text, kind="resource", name="policy")
+    except PolicyError as exc:
+        if code == "InvalidAttributeValue":
+            message = f"Invalid value for the parameter Policy. Reason: {exc.message}"
+        elif code == "MalformedPolicy" and exc.message == "Syntax errors in policy.":
+            message = "Policies must be valid JSON and the first byte must be '{'"
+        else:
+            message = exc.message
+        raise ServiceError(code, message, 400) from exc

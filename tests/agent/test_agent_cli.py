@@ -1,8 +1,7 @@
-"""`podid agent` as a process: flags, serving, SIGTERM. STUB EKS AUTH upstream (until podid's exists)."""
+"""`podid agent` as a process: flags, heartbeat, serving, SIGTERM, against a real `podid up`."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,11 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from agent_helpers import make_token
-from stub_eksauth import StubEksAuth
+from agent_helpers import PodWorld, write_token
 
-from podid.agent.server import bind_socket
 from podid.cli.agent import parse_duration
+from support.server import free_port
 
 PODID = Path(sys.executable).parent / "podid"
 
@@ -27,22 +25,33 @@ def test_parse_duration(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
-def _free_port() -> int:
-    sock = bind_socket("127.0.0.1", 0)
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
+def _wait_ok(url: str, proc: subprocess.Popen[str], attempts: int = 100) -> bool:
+    """Poll ``url`` (bounded) until it answers 200 or the process exits."""
+    for _ in range(attempts):
+        if proc.poll() is not None:
+            return False
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return False
 
 
-def test_podid_agent_process_serves_and_stops(stub_eks_auth: StubEksAuth, node_env: None) -> None:
-    port, probe = _free_port(), _free_port()
-    env = dict(os.environ, AWS_ENDPOINT_URL_EKS_AUTH=stub_eks_auth.url)
+def test_podid_agent_process_heartbeats_serves_the_sdk_and_stops(pod_world: PodWorld, tmp_path: Path) -> None:
+    """`podid agent --endpoint <podid>` as a node runs it: node user's keys in the environment;
+    its signed heartbeat makes the add-on ACTIVE, then the aws CLI in a pod gets the pod's role."""
+    cluster = pod_world.cluster("agent-cli", addon=True)
+    pod = pod_world.pod(cluster, "api-5c8d")
+    token_file = write_token(tmp_path / "token", pod.token)
+    port, probe, metrics = free_port(), free_port(), free_port()
     proc = subprocess.Popen(
         [
             str(PODID),
             "agent",
             "-c",
-            "c1",
+            cluster,
             "-p",
             str(port),
             "-b",
@@ -50,29 +59,47 @@ def test_podid_agent_process_serves_and_stops(stub_eks_auth: StubEksAuth, node_e
             "--probe-port",
             str(probe),
             "--metrics-port",
-            "0",
+            str(metrics),
+            "--endpoint",
+            pod_world.server.url,
+            "--heartbeat-url",
+            pod_world.heartbeat_url(cluster),
         ],
-        env=env,
+        env=pod_world.node_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        deadline = time.monotonic() + 20
-        response = None
-        while time.monotonic() < deadline:
-            try:
-                response = httpx.get(
-                    f"http://127.0.0.1:{port}/v1/credentials", headers={"Authorization": make_token("web")}
-                )
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        assert response is not None and response.status_code == 200, response and response.text
-        assert response.json()["AccountId"] == "111122223333"
-        assert httpx.get(f"http://127.0.0.1:{probe}/healthz").status_code == 200
+        # the add-on turns ACTIVE on heartbeats (this agent's or podid up's own node agent)
+        addon = pod_world.wait_addon_status(cluster, "ACTIVE", timeout=20)
+        assert addon["status"] == "ACTIVE", addon
+        assert _wait_ok(f"http://127.0.0.1:{probe}/healthz", proc), "agent probe never answered"
+        out = pod_world.aws_as_pod(
+            f"http://127.0.0.1:{port}/v1/credentials",
+            token_file,
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        )
+        assert out.returncode == 0, out.stderr
+        arn = out.stdout.strip()
+        expected = (
+            f"arn:aws:sts::{pod_world.account_id}:assumed-role/{pod.role_name}/eks-{cluster}-{pod.name}-"
+        )
+        assert arn.startswith(expected), arn
+        scraped = httpx.get(f"http://127.0.0.1:{metrics}/metrics").text
+        assert 'podid_agent_upstream_calls_total{outcome="ok"} 1' in scraped
+        assert 'pod_identity_http_response{code="200"} 1' in scraped
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=20)
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
-    assert stub_eks_auth.url in err
+    assert f"EKS Auth {pod_world.server.url}" in err

@@ -24,8 +24,10 @@ POD_IDENTITY_TRUST = {
 
 @contextlib.contextmanager
 def start_eks_server(state_dir: Path, **kwargs: Any) -> Iterator[PodidServer]:
-    """A real ``podid up`` (podid.eks is one of its server extensions)."""
+    """A real ``podid up`` (podid.eks is one of its server extensions) without its own node agents:
+    these tests drive heartbeats and ``podid agent`` themselves."""
     state_dir.mkdir(parents=True, exist_ok=True)
+    kwargs["extra_args"] = ["--no-node-agent", *kwargs.get("extra_args", ())]
     with start_podid(state_dir, **kwargs) as server:
         yield server
 

@@ -1,4 +1,4 @@
-"""Helpers for the oidc tests: raw JWS forging and a loopback uvicorn server in a thread."""
+"""Helpers for the oidc tests: raw JWS forging (the loopback server is `support.threaded_server`)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,8 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import uvicorn
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -56,26 +50,3 @@ def sign_hs(secret: bytes, header: Any, payload: Any) -> str:
 def decode_part(token: str, index: int) -> dict[str, Any]:
     part = token.split(".")[index]
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-
-
-@contextmanager
-def serve(app: Any, **config: Any) -> Iterator[int]:
-    """Run ``app`` under uvicorn on 127.0.0.1:<free port> in a thread; yields the port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", **config))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(15)
-        sock.close()

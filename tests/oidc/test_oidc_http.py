@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from oidc_helpers import serve, sign_rs
+from oidc_helpers import sign_rs
 from starlette.applications import Starlette
 
 from podid.oidc import (
@@ -23,6 +23,7 @@ from podid.oidc import (
     issuer_routes,
     verify_token,
 )
+from support.threaded_server import serve
 
 AUD = "sts.amazonaws.com"
 

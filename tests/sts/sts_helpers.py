@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import botocore.exceptions
 import pytest
-import uvicorn
 
 ACCOUNT = "111122223333"
 ADMIN_ARN = f"arn:aws:iam::{ACCOUNT}:user/podid-admin"
@@ -53,26 +48,3 @@ def error(call: Callable[..., object], **kwargs: Any) -> tuple[str, str, int]:
 def creds(out: Mapping[str, Any]) -> tuple[str, str, str]:
     c = out["Credentials"]
     return c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[int]:
-    """Run ``app`` under uvicorn on 127.0.0.1:<free port> in a thread; yields the port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(15)
-        sock.close()

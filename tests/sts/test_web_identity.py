@@ -21,10 +21,11 @@ from typing import Any
 import jwt
 import pytest
 from starlette.applications import Starlette
-from sts_helpers import ACCOUNT, creds, error, serve
+from sts_helpers import ACCOUNT, creds, error
 
 from podid.oidc import IssuerKeys, issue_token, issuer_routes
 from support.server import PodidServer, clean_env, free_port, start_podid
+from support.threaded_server import serve
 
 AUD = "sts.amazonaws.com"
 SUBJECT = "system:serviceaccount:default:my-sa"

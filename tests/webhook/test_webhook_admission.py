@@ -13,7 +13,6 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from webhook_fixtures import PI_ROLE, ROLE, pod, service_account
-from webhook_server import serve
 
 from podid.webhook import (
     PodIdentityAssociation,
@@ -25,6 +24,7 @@ from podid.webhook import (
     mutating_webhook_configuration,
     uvicorn_ssl_options,
 )
+from support.threaded_server import serve
 
 CONFIG = WebhookConfig.eks("ap-northeast-2")
 

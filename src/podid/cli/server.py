@@ -31,7 +31,8 @@ ENV_FILE = "env"
 
 #: "module:function" hooks called with the AppState before the app is built (missing modules skipped).
 #: A component adds its own entry here when it lands (e.g. "podid.eks.routes:install").
-SERVER_EXTENSIONS: list[str] = ["podid.eks.server:install", "podid.dataplane.gateway:install"]
+SERVER_EXTENSIONS: list[str] = ["podid.eks.server:install", "podid.dataplane.gateway:install",
+                                 "podid.cluster.server:install"]
 
 
 def is_loopback(host: str) -> bool:
@@ -62,6 +63,8 @@ def env_lines(info: dict[str, Any], state_dir: Path) -> str:
         ("AWS_REGION", info["region"]),
         ("AWS_DEFAULT_REGION", info["region"]),
     ]
+    if info.get("kubeconfig"):
+        values.append(("KUBECONFIG", info["kubeconfig"]))
     return "".join(f"export {k}={shlex.quote(v)}\n" for k, v in values)
 
 
@@ -114,6 +117,12 @@ def up(
         "and log them in the audit log as 'would be denied: needs ...'.")] = "enforce",
     cluster: Annotated[list[str] | None, typer.Option(
         "--cluster", help="Create this EKS cluster if absent (repeatable).")] = None,
+    kube_port: Annotated[int | None, typer.Option(
+        "--kube-port", help="TLS port of the clusters' Kubernetes API (default: --port + 1; 0: any free "
+        "port).")] = None,
+    node_agent: Annotated[bool, typer.Option(
+        "--node-agent/--no-node-agent", help="Run each cluster's eks-pod-identity-agent in this process "
+        "while the add-on exists; --no-node-agent when `podid agent` runs on your own nodes.")] = True,
 ) -> None:
     """Run the podid AWS endpoint in the foreground."""
     if not is_loopback(host) and not allow_remote:
@@ -148,7 +157,11 @@ def up(
     tokens = TokenCodec.open(state_dir)
     tokens.prune()
     app_state = AppState(config=config, store=store, tokens=tokens, audit=AuditWriter.open(state_dir))
+    app_state.extras["cluster.options"] = {"kube_port": kube_port, "kube_host": host,
+                                             "node_agent": node_agent}
     _run_extensions(app_state)
+    info.update(app_state.extras.get("server_info", {}))
+    _write_private(state_dir / SERVER_FILE, json.dumps(info, indent=2) + "\n")
     if cluster:
         from podid.eks.server import ensure_clusters
 

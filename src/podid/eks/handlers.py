@@ -86,6 +86,9 @@ def cluster_output(svc: EksService, c: ClusterRecord) -> dict[str, Any]:
     endpoint = svc.endpoint_for(c)
     if endpoint:
         out["endpoint"] = endpoint
+    ca = svc.certificate_authority_for(c)
+    if ca:
+        out["certificateAuthority"] = {"data": ca}
     if c.role_arn:
         out["roleArn"] = c.role_arn
     return out

@@ -51,6 +51,8 @@ class EksService:
     pods: PodDirectory
     clock: Callable[[], float] = time.time
     endpoint_resolvers: list[EndpointResolver] = field(default_factory=list)
+    #: ``(cluster) -> base64 PEM | None``: ``certificateAuthority.data`` of DescribeCluster (podid.cluster)
+    ca_resolvers: list[EndpointResolver] = field(default_factory=list)
     on_cluster_created: list[ClusterHook] = field(default_factory=list)
     on_cluster_deleted: list[ClusterHook] = field(default_factory=list)
     _keys: dict[int, _CachedKeys] = field(default_factory=dict)
@@ -104,6 +106,14 @@ class EksService:
             if url:
                 return url
         return cluster.endpoint
+
+    def certificate_authority_for(self, cluster: ClusterRecord) -> str | None:
+        """The cluster's CA bundle (base64 PEM), from ``ca_resolvers`` (first non-None wins)."""
+        for resolver in self.ca_resolvers:
+            data = resolver(cluster)
+            if data:
+                return data
+        return None
 
     def cluster(self, region: str, name: str, account_id: str | None = None) -> ClusterRecord:
         """The cluster or ResourceNotFoundException."""

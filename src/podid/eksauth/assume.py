@@ -20,29 +20,42 @@ Order of checks (each failure is the EKS Auth error named):
    the association's ``externalId`` (and ``sts:TagSession`` for the transitive tags)
    -> AccessDeniedException.
 
-Credentials: ``TokenCodec.issue`` for the session ``eks-<cluster>-<pod>-<uuid>`` (64 chars max),
-6 h (59 min when chained: EKS User Guide, "Access AWS Resources using EKS Pod Identity Target IAM
-Roles"), with the six session tags, all transitive. The association's ``policy`` becomes the
-final session's session policy.
+Steps 5 and 6 run through :mod:`podid.sts.sessions`, the one path that validates and issues role
+sessions (tags, transitive tags, session policies, chaining with an external id); its STS error
+codes are answered with EKS Auth's (:func:`_eks_error`, :func:`_denied`).
+
+Credentials: the session ``eks-<cluster>-<pod>-<uuid>`` (64 chars max), 6 h (59 min when chained:
+EKS User Guide, "Access AWS Resources using EKS Pod Identity Target IAM Roles"), with the six
+session tags, all transitive. The association's ``policy`` becomes the final session's session
+policy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from podid.auth.tokens import SessionContext, TemporaryCredentials
-from podid.eks import ids
+from podid.auth.tokens import TemporaryCredentials
 from podid.eks.repo import AssociationRecord, ClusterRecord
 from podid.eks.service import EksService
 from podid.eksauth import errors
-from podid.iam import Policy, PolicySet, Request, denial_message, evaluate, parse_policy
+from podid.gateway.errors import ServiceError
+from podid.iam import Request, denial_message
 from podid.oidc import Claims, ExpiredTokenError, InvalidTokenError, verify_token
+from podid.sts.sessions import (
+    IssuedSession,
+    SessionRequest,
+    TrustDenied,
+    assume_role_as,
+    check_trust,
+    find_role,
+    issue_session,
+    prepare_session,
+)
 
 log = logging.getLogger("podid.eksauth")
 
@@ -87,25 +100,38 @@ def session_name(cluster: str, pod: str, unique: str | None = None) -> str:
     return f"eks-{cluster}-{pod}-{unique or uuid.uuid4()}"[:MAX_SESSION_NAME]
 
 
-@functools.lru_cache(maxsize=4096)
-def _trust(document: str, name: str) -> Policy:
-    return parse_policy(document, kind="trust", name=name)
-
-
 def _now_keys(region: str, now: float) -> dict[str, Any]:
     stamp = dt.datetime.fromtimestamp(now, dt.UTC)
     return {"aws:CurrentTime": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), "aws:EpochTime": str(int(now)),
             "aws:RequestedRegion": region, "aws:SecureTransport": "true"}
 
 
-def _tag_keys(tags: Mapping[str, str], transitive: bool = True) -> dict[str, Any]:
+def _tag_keys(tags: Mapping[str, str]) -> dict[str, Any]:
+    """``aws:RequestTag/*``, ``aws:TagKeys``, ``sts:TransitiveTagKeys`` of the pod's session tags."""
     if not tags:
         return {}
     keys: dict[str, Any] = {f"aws:RequestTag/{k}": v for k, v in tags.items()}
     keys["aws:TagKeys"] = list(tags)
-    if transitive:
-        keys["sts:TransitiveTagKeys"] = list(tags)
+    keys["sts:TransitiveTagKeys"] = list(tags)
     return keys
+
+
+#: EKS Auth's answer to a podid.sts.sessions error code (ValidationError, MalformedPolicyDocument,
+#: InvalidParameterValue: InvalidParameterException).
+_STS_CODES = {"AccessDenied": errors.access_denied, "PackedPolicyTooLarge": errors.invalid_request}
+
+
+def _eks_error(exc: ServiceError) -> ServiceError:
+    """A :mod:`podid.sts.sessions` error (STS's codes) as EKS Auth answers it."""
+    return _STS_CODES.get(exc.code, errors.invalid_parameter)(exc.message)
+
+
+def _denied(exc: TrustDenied, principal: str, missing: str) -> ServiceError:
+    """AccessDeniedException for a trust denial (``missing``: the text when the role does not exist)."""
+    if exc.decision is None:
+        return errors.access_denied(missing)
+    request = Request(principal=principal, action=exc.action, resource=exc.role_arn)
+    return errors.access_denied(denial_message(request, exc.decision))
 
 
 def verify_pod_token(svc: EksService, cluster: ClusterRecord, token: Any) -> Claims:
@@ -147,14 +173,6 @@ def verify_pod_token(svc: EksService, cluster: ClusterRecord, token: Any) -> Cla
     return claims
 
 
-def _judge_trust(request: Request, trust: Policy, identity: Any = None) -> None:
-    policies = PolicySet(identity=tuple(identity.identity) if identity else (), resource=trust,
-                         boundary=identity.boundary if identity else None)
-    decision = evaluate(request, policies)
-    if not decision.allowed:
-        raise errors.access_denied(denial_message(request, decision))
-
-
 def assume_role_for_pod_identity(state: Any, svc: EksService, cluster: ClusterRecord,
                                  token: Any) -> PodIdentityGrant:
     """Steps 2-6 for an already-authorized caller; raises ServiceError with EKS Auth's codes."""
@@ -165,11 +183,6 @@ def assume_role_for_pod_identity(state: Any, svc: EksService, cluster: ClusterRe
         raise errors.not_found(
             f"No Pod Identity Association found for service account {claims.service_account_name} in "
             f"namespace {claims.namespace} of cluster {cluster.name}")
-    parsed = ids.parse_role_arn(assoc.role_arn)
-    role = state.store.get_role(*parsed) if parsed else None
-    if role is None:
-        raise errors.access_denied(
-            f"The role {assoc.role_arn} of association {assoc.association_id} does not exist")
     now = svc.clock()
     tags: dict[str, str] = {} if assoc.disable_session_tags else {
         "eks-cluster-arn": cluster.arn,
@@ -179,55 +192,64 @@ def assume_role_for_pod_identity(state: Any, svc: EksService, cluster: ClusterRe
         "kubernetes-pod-name": claims.pod_name,
         "kubernetes-pod-uid": claims.pod_uid,
     }
+    req = SessionRequest(role_arn=assoc.role_arn, session_name=session_name(cluster.name, claims.pod_name),
+                         tags=tuple(tags.items()), transitive_tag_keys=tuple(tags),
+                         policy=None if assoc.target_role_arn else assoc.policy)
+    # the session's own keys (aws:RequestTag/*, aws:TagKeys, sts:TransitiveTagKeys...) come from check_trust
     context = {**_now_keys(cluster.region, now), "aws:SourceAccount": cluster.account_id,
-               "aws:SourceArn": cluster.arn, "aws:PrincipalServiceName": SERVICE_PRINCIPAL, **_tag_keys(tags)}
-    trust = _trust(role.assume_role_policy_document, f"{role.name} trust policy")
-    for action in ("sts:AssumeRole", "sts:TagSession") if tags else ("sts:AssumeRole",):
-        _judge_trust(Request(principal=SERVICE_PRINCIPAL, principal_type="Service", action=action,
-                             resource=role.arn, context=context, resource_account=role.account_id), trust)
-    name = session_name(cluster.name, claims.pod_name)
-    first = SessionContext(
-        principal_arn=f"arn:aws:sts::{role.account_id}:assumed-role/{role.name}/{name}",
-        account=role.account_id, role_arn=role.arn, role_id=role.role_id, session_name=name, tags=tags,
-        transitive_tag_keys=tuple(tags), session_policy=None if assoc.target_role_arn else assoc.policy)
+               "aws:SourceArn": cluster.arn, "aws:PrincipalServiceName": SERVICE_PRINCIPAL}
+    try:
+        first = assume_role_as(state.store, state.tokens, req, principal=SERVICE_PRINCIPAL,
+                               principal_type="Service", context=context, duration=SESSION_SECONDS)
+    except TrustDenied as exc:
+        raise _denied(exc, SERVICE_PRINCIPAL, f"The role {assoc.role_arn} of association "
+                      f"{assoc.association_id} does not exist") from exc
+    except ServiceError as exc:
+        raise _eks_error(exc) from exc
     if not assoc.target_role_arn:
-        return PodIdentityGrant(claims, assoc, state.tokens.issue(first, SESSION_SECONDS))
-    return PodIdentityGrant(claims, assoc, _chain(state, svc, cluster, assoc, role, first, tags, now))
+        return PodIdentityGrant(claims, assoc, first.credentials)
+    return PodIdentityGrant(claims, assoc, _chain(state, cluster, assoc, first, now))
 
 
-def _chain(state: Any, svc: EksService, cluster: ClusterRecord, assoc: AssociationRecord, role: Any,
-           first: SessionContext, tags: Mapping[str, str], now: float) -> TemporaryCredentials:
+def _chain(state: Any, cluster: ClusterRecord, assoc: AssociationRecord, first: IssuedSession,
+           now: float) -> TemporaryCredentials:
     """Role chaining: the first session assumes the association's target role."""
     from podid.gateway.authz import PolicyCache
 
     assert assoc.target_role_arn
-    parsed = ids.parse_role_arn(assoc.target_role_arn)
-    target = state.store.get_role(*parsed) if parsed else None
+    target = find_role(state.store, assoc.target_role_arn)
     if target is None:
         raise errors.access_denied(
             f"Unable to assume the target role {assoc.target_role_arn}: it does not exist")
     cache = state.extras.get("policy_cache")
     if cache is None:
         cache = state.extras.setdefault("policy_cache", PolicyCache())
+    caller = first.credentials.context
+    role = first.role
     compiled = cache.get(state.store, role.arn)
+    tags = caller.tags
     principal_tags = {**compiled.tags, **tags}
+    # sts:RoleSessionName and sts:ExternalId come from the session (check_trust); the inherited
+    # transitive tags are also presented as the request's tags (aws:RequestTag/*, aws:TagKeys)
     context: dict[str, Any] = {
         **_now_keys(cluster.region, now),
         "aws:PrincipalArn": role.arn, "aws:PrincipalAccount": role.account_id,
         "aws:PrincipalType": "AssumedRole",
-        "aws:userid": first.user_id, "aws:TokenIssueTime": dt.datetime.fromtimestamp(now, dt.UTC).strftime(
+        "aws:userid": caller.user_id, "aws:TokenIssueTime": dt.datetime.fromtimestamp(now, dt.UTC).strftime(
             "%Y-%m-%dT%H:%M:%SZ"),
-        "sts:ExternalId": assoc.external_id or "", "sts:RoleSessionName": first.session_name or "",
         **{f"aws:PrincipalTag/{k}": v for k, v in principal_tags.items()},
         **_tag_keys(tags),
     }
-    trust = _trust(target.assume_role_policy_document, f"{target.name} trust policy")
-    for action in ("sts:AssumeRole", "sts:TagSession") if tags else ("sts:AssumeRole",):
-        _judge_trust(Request(principal=first.principal_arn, action=action, resource=target.arn,
-                             context=context, resource_account=target.account_id), trust, compiled)
-    final = SessionContext(
-        principal_arn=f"arn:aws:sts::{target.account_id}:assumed-role/{target.name}/{first.session_name}",
-        account=target.account_id, role_arn=target.arn, role_id=target.role_id,
-        session_name=first.session_name,
-        tags=dict(tags), transitive_tag_keys=tuple(tags), session_policy=assoc.policy)
-    return state.tokens.issue(final, CHAINED_SECONDS)  # type: ignore[no-any-return]
+    req = SessionRequest(role_arn=assoc.target_role_arn, session_name=caller.session_name or "",
+                         policy=assoc.policy, external_id=assoc.external_id)
+    try:
+        session = prepare_session(state.store, target, req, caller_session=caller, chained=True)
+        for action in ("sts:AssumeRole", "sts:TagSession") if session.tagging else ("sts:AssumeRole",):
+            check_trust(session, principal=first.assumed_role_arn, principal_type="AWS", action=action,
+                        identity=compiled.identity, boundary=compiled.boundary, context=context)
+        return issue_session(state.tokens, session, duration=CHAINED_SECONDS).credentials
+    except TrustDenied as exc:
+        raise _denied(exc, first.assumed_role_arn, f"Unable to assume the target role "
+                      f"{assoc.target_role_arn}: it does not exist") from exc
+    except ServiceError as exc:
+        raise _eks_error(exc) from exc

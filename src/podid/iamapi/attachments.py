@@ -17,26 +17,26 @@ from podid.iamapi.common import (
     required,
     store,
 )
-from podid.iamapi.roles import authorize_role
-from podid.iamapi.users import authorize_user
+from podid.iamapi.principals import Principal
+from podid.iamapi.roles import ROLE
+from podid.iamapi.users import USER
 from podid.store.records import PrincipalKind
 
-_KEY = {"role": "RoleName", "user": "UserName"}
-_TITLE = {"role": "Role", "user": "User"}
+_PRINCIPALS: dict[PrincipalKind, Principal[Any]] = {"role": ROLE, "user": USER}
 
 
 def _authorize(
     ctx: CallContext, kind: PrincipalKind, action: str, extra: dict[str, Any] | None = None
 ) -> str:
     """Authorize `action` on the role/user named in the request; returns its (stored) name."""
-    name = name_param(ctx.params, _KEY[kind])
-    if kind == "role":
-        return authorize_role(ctx, action, name, extra).name
-    return authorize_user(ctx, action, name, extra).name
+    p = _PRINCIPALS[kind]
+    name = name_param(ctx.params, p.name_key)
+    return p.authorize(ctx, action, name, extra).name
 
 
 def _register(kind: PrincipalKind) -> None:
-    title = _TITLE[kind]
+    principal = _PRINCIPALS[kind]
+    title = principal.noun
     inline_size = "inline_role" if kind == "role" else "inline_user"
 
     @iam_op(f"Attach{title}Policy")
@@ -79,7 +79,7 @@ def _register(kind: PrincipalKind) -> None:
         name = _authorize(ctx, kind, f"iam:Get{title}Policy")
         rec = store(ctx).get_inline_policy(account(ctx), kind, name, policy_name)
         return {
-            _KEY[kind]: rec.principal_name,
+            principal.name_key: rec.principal_name,
             "PolicyName": rec.policy_name,
             "PolicyDocument": encode_document(rec.document),
         }

@@ -114,11 +114,17 @@ def version_param(ctx: CallContext) -> str:
     return vid
 
 
-@iam_op("GetPolicyVersion")
-def get_policy_version(ctx: CallContext) -> dict[str, Any]:
+def authorize_version(ctx: CallContext, action: str) -> tuple[str, str]:
+    """(policy ARN, version id) of a *PolicyVersion request, validated, once `action` on it is allowed."""
     arn = policy_param(ctx)
     vid = version_param(ctx)
-    ctx.authorize("iam:GetPolicyVersion", arn)
+    ctx.authorize(action, arn)
+    return arn, vid
+
+
+@iam_op("GetPolicyVersion")
+def get_policy_version(ctx: CallContext) -> dict[str, Any]:
+    arn, vid = authorize_version(ctx, "iam:GetPolicyVersion")
     return {"PolicyVersion": shapes.version(store(ctx).get_policy_version(account(ctx), arn, vid))}
 
 
@@ -132,18 +138,14 @@ def list_policy_versions(ctx: CallContext) -> dict[str, Any]:
 
 @iam_op("SetDefaultPolicyVersion")
 def set_default_policy_version(ctx: CallContext) -> dict[str, Any]:
-    arn = policy_param(ctx)
-    vid = version_param(ctx)
-    ctx.authorize("iam:SetDefaultPolicyVersion", arn)
+    arn, vid = authorize_version(ctx, "iam:SetDefaultPolicyVersion")
     store(ctx).set_default_policy_version(account(ctx), arn, vid)
     return {}
 
 
 @iam_op("DeletePolicyVersion")
 def delete_policy_version(ctx: CallContext) -> dict[str, Any]:
-    arn = policy_param(ctx)
-    vid = version_param(ctx)
-    ctx.authorize("iam:DeletePolicyVersion", arn)
+    arn, vid = authorize_version(ctx, "iam:DeletePolicyVersion")
     store(ctx).delete_policy_version(account(ctx), arn, vid)
     return {}
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from podid.gateway.context import CallContext
-from podid.gateway.errors import ServiceError
 from podid.iamapi import shapes
 from podid.iamapi.common import (
     account,
@@ -17,30 +16,19 @@ from podid.iamapi.common import (
     path_param,
     path_prefix_param,
     policy_document,
-    required,
-    resource_tag_context,
     store,
-    tag_context,
     tags_param,
     validation,
 )
-from podid.store import RoleRecord, errors
+from podid.iamapi.principals import Principal, check_boundary, create_context, register_tag_ops
+from podid.store import Store, errors
 from podid.store.roles import role_arn
 
 MIN_SESSION, MAX_SESSION = 3600, 43200
 
 
-def authorize_role(
-    ctx: CallContext, action: str, name: str, extra: dict[str, Any] | None = None
-) -> RoleRecord:
-    """Authorize `action` on role `name` (its real ARN when it exists), then return it or NoSuchEntity."""
-    r = store(ctx).get_role(account(ctx), name)
-    context = dict(resource_tag_context(r.tags)) if r else {}
-    context.update(extra or {})
-    ctx.authorize(action, r.arn if r else role_arn(account(ctx), name), context=context)
-    if r is None:
-        raise errors.no_role(name)
-    return r
+ROLE = Principal("Role", Store.get_role, role_arn, errors.no_role, Store.tag_role, Store.untag_role)
+authorize_role = ROLE.authorize
 
 
 def session_duration(value: Any) -> int | None:
@@ -71,13 +59,10 @@ def create_role(ctx: CallContext) -> dict[str, Any]:
     description = description_param(p)
     duration = session_duration(p.get("MaxSessionDuration")) or MIN_SESSION
     boundary = p.get("PermissionsBoundary")
-    context = tag_context(tags)
-    if boundary:
-        context["iam:PermissionsBoundary"] = boundary
+    context = create_context(tags, boundary)
     ctx.authorize("iam:CreateRole", role_arn(account(ctx), name, path), context=context)
     trust = trust_document(ctx, name)
-    if boundary and store(ctx).get_policy(account(ctx), boundary) is None:
-        raise ServiceError("NoSuchEntity", f"Scope ARN: {boundary} does not exist or is not attachable.", 404)
+    check_boundary(ctx, boundary)
     r = store(ctx).create_role(
         account(ctx),
         name,
@@ -146,29 +131,7 @@ def update_assume_role_policy(ctx: CallContext) -> dict[str, Any]:
     return {}
 
 
-@iam_op("TagRole")
-def tag_role(ctx: CallContext) -> dict[str, Any]:
-    name = name_param(ctx.params, "RoleName")
-    tags = tags_param(ctx.params)
-    authorize_role(ctx, "iam:TagRole", name, tag_context(tags))
-    store(ctx).tag_role(account(ctx), name, tags)
-    return {}
-
-
-@iam_op("UntagRole")
-def untag_role(ctx: CallContext) -> dict[str, Any]:
-    name = name_param(ctx.params, "RoleName")
-    keys = list(required(ctx.params, "TagKeys"))
-    authorize_role(ctx, "iam:UntagRole", name, {"aws:TagKeys": keys})
-    store(ctx).untag_role(account(ctx), name, keys)
-    return {}
-
-
-@iam_op("ListRoleTags")
-def list_role_tags(ctx: CallContext) -> dict[str, Any]:
-    name = name_param(ctx.params, "RoleName")
-    r = authorize_role(ctx, "iam:ListRoleTags", name)
-    return page(ctx.params, r.tags, "Tags")
+register_tag_ops(ROLE)  # TagRole, UntagRole, ListRoleTags
 
 
 @iam_op("ListInstanceProfilesForRole")

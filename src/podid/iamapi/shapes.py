@@ -27,6 +27,14 @@ def boundary(arn: str | None) -> dict[str, Any]:
     }
 
 
+def principal_details(permissions_boundary: str | None, tags: list[dict[str, str]]) -> dict[str, Any]:
+    """What a full user/role shape adds: PermissionsBoundary and Tags, each only when set."""
+    out = boundary(permissions_boundary)
+    if tags:
+        out["Tags"] = tags
+    return out
+
+
 def user(u: UserRecord, *, full: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "Path": u.path,
@@ -36,9 +44,7 @@ def user(u: UserRecord, *, full: bool = True) -> dict[str, Any]:
         "CreateDate": u.create_date,
     }
     if full:
-        out.update(boundary(u.permissions_boundary))
-        if u.tags:
-            out["Tags"] = u.tags
+        out.update(principal_details(u.permissions_boundary, u.tags))
     return out
 
 
@@ -55,9 +61,7 @@ def role(r: RoleRecord, *, full: bool = True) -> dict[str, Any]:
     if r.description is not None:
         out["Description"] = r.description
     if full:
-        out.update(boundary(r.permissions_boundary))
-        if r.tags:
-            out["Tags"] = r.tags
+        out.update(principal_details(r.permissions_boundary, r.tags))
         out["RoleLastUsed"] = {}
     return out
 

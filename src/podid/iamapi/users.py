@@ -17,33 +17,16 @@ from podid.iamapi.common import (
     path_param,
     path_prefix_param,
     required,
-    resource_tag_context,
     store,
-    tag_context,
     tags_param,
     validation,
 )
-from podid.store import UserRecord, errors
+from podid.iamapi.principals import Principal, check_boundary, create_context, register_tag_ops
+from podid.store import Store, errors
 from podid.store.users import user_arn
 
-
-def target_user(ctx: CallContext, name: str) -> tuple[UserRecord | None, str]:
-    """(the user or None, its ARN for authorization: real path when it exists, "/" otherwise)."""
-    u = store(ctx).get_user(account(ctx), name)
-    return u, (u.arn if u else user_arn(account(ctx), name))
-
-
-def authorize_user(
-    ctx: CallContext, action: str, name: str, extra: dict[str, Any] | None = None
-) -> UserRecord:
-    """Authorize `action` on user `name`, then return it (NoSuchEntity when missing)."""
-    u, arn = target_user(ctx, name)
-    context = dict(resource_tag_context(u.tags)) if u else {}
-    context.update(extra or {})
-    ctx.authorize(action, arn, context=context)
-    if u is None:
-        raise errors.no_user(name)
-    return u
+USER = Principal("User", Store.get_user, user_arn, errors.no_user, Store.tag_user, Store.untag_user)
+authorize_user = USER.authorize
 
 
 def caller_user_name(ctx: CallContext) -> str:
@@ -62,12 +45,9 @@ def create_user(ctx: CallContext) -> dict[str, Any]:
     path = path_param(p)
     tags = tags_param(p)
     boundary = p.get("PermissionsBoundary")
-    context = tag_context(tags)
-    if boundary:
-        context["iam:PermissionsBoundary"] = boundary
+    context = create_context(tags, boundary)
     ctx.authorize("iam:CreateUser", user_arn(account(ctx), name, path), context=context)
-    if boundary and store(ctx).get_policy(account(ctx), boundary) is None:
-        raise ServiceError("NoSuchEntity", f"Scope ARN: {boundary} does not exist or is not attachable.", 404)
+    check_boundary(ctx, boundary)
     u = store(ctx).create_user(account(ctx), name, path=path, tags=tags, permissions_boundary=boundary)
     return {"User": shapes.user(u)}
 
@@ -94,29 +74,7 @@ def delete_user(ctx: CallContext) -> dict[str, Any]:
     return {}
 
 
-@iam_op("TagUser")
-def tag_user(ctx: CallContext) -> dict[str, Any]:
-    name = name_param(ctx.params, "UserName")
-    tags = tags_param(ctx.params)
-    authorize_user(ctx, "iam:TagUser", name, tag_context(tags))
-    store(ctx).tag_user(account(ctx), name, tags)
-    return {}
-
-
-@iam_op("UntagUser")
-def untag_user(ctx: CallContext) -> dict[str, Any]:
-    name = name_param(ctx.params, "UserName")
-    keys = list(required(ctx.params, "TagKeys"))
-    authorize_user(ctx, "iam:UntagUser", name, {"aws:TagKeys": keys})
-    store(ctx).untag_user(account(ctx), name, keys)
-    return {}
-
-
-@iam_op("ListUserTags")
-def list_user_tags(ctx: CallContext) -> dict[str, Any]:
-    name = name_param(ctx.params, "UserName")
-    u = authorize_user(ctx, "iam:ListUserTags", name)
-    return page(ctx.params, u.tags, "Tags")
+register_tag_ops(USER)  # TagUser, UntagUser, ListUserTags
 
 
 # --- access keys --------------------------------------------------------------------------------

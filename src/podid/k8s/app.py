@@ -74,9 +74,20 @@ def _container(pod: dict[str, Any], requested: str | None) -> str:
             f"a container name must be specified for pod {name}, choose one of: "
             f"[{' '.join(str(c) for c in containers)}]"
         )
-    if requested not in containers:
+    init = [c.get("name") for c in (pod.get("spec") or {}).get("initContainers") or []]
+    if requested not in containers and requested not in init:
         raise errors.bad_request(f"container {requested} is not valid for pod {name}")
     return requested
+
+
+def _has_run(pod: dict[str, Any], container: str) -> bool:
+    """The container has started at least once (its logs exist even though it is not running now)."""
+    status = pod.get("status") or {}
+    for cs in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []):
+        if cs.get("name") == container:
+            state, last = cs.get("state") or {}, cs.get("lastState") or {}
+            return bool(state.get("terminated") or last.get("terminated"))
+    return False
 
 
 def _not_running(pod: dict[str, Any], container: str, exec_: bool) -> errors.StatusError:
@@ -388,7 +399,7 @@ class ClusterAPI:
         container = _container(pod, request.query_params.get("container"))
         if not (pod.get("spec") or {}).get("nodeName"):
             return Response(b"", media_type="text/plain")
-        if not c.runtime.is_running(pod, container):
+        if not c.runtime.is_running(pod, container) and not _has_run(pod, container):
             raise _not_running(pod, container, False)
         follow = flag(request, "follow")
         return StreamingResponse(c.runtime.logs(pod, container, follow), media_type="text/plain")

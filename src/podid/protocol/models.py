@@ -12,15 +12,9 @@ nothing under ``~/.localstack`` (checked by tests/protocol).
 from __future__ import annotations
 
 import functools
-import os
 
 from botocore.model import ServiceModel
-
-# localstack reads these at import time; keep it from looking for or creating its own dirs.
-os.environ.setdefault("LOCALSTACK_VOLUME_DIR", os.devnull)
-os.environ.setdefault("DISABLE_EVENTS", "1")
-
-from localstack.aws.spec import load_service  # noqa: E402
+from localstack.aws.spec import load_service  # (environment prepared by podid.protocol)
 
 #: Signing names that differ from the botocore service name.
 _SIGNING_NAMES = {"monitoring": "cloudwatch", "email": "sesv2", "states": "stepfunctions"}

@@ -1,19 +1,27 @@
-"""Transaction plumbing shared by the repository mixins: read/write sessions and the generation counter."""
+"""Transaction plumbing shared by the repository mixins: read/write sessions and the generation counter,
+plus the lookups and tag updates that roles, users, policies and OIDC providers have in common."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from podid.store.engine import WRITE_OPTION
-from podid.store.models import Account, Meta, utcnow
+from podid.store.models import Account, ManagedPolicy, Meta, OidcProvider, Role, User, utcnow
+from podid.store.records import Tags
+from podid.store.tags import merge_tags
 
 GENERATION = "generation"
+
+# entities with an account-unique, case-insensitive name (`name_key` = lower(name)) and a path
+Named = TypeVar("Named", Role, User, ManagedPolicy)
+# entities carrying IAM tags
+Tagged = TypeVar("Tagged", Role, User, ManagedPolicy, OidcProvider)
 
 
 class StoreBase:
@@ -53,7 +61,25 @@ class StoreBase:
             s.add(Account(id=account_id, created_at=utcnow()))
             s.flush()
 
+    def _retag(self, load: Callable[[Session], Tagged], add: Tags, remove: list[str], quota: str) -> None:
+        """Tag*/Untag*: in one write, set `add` and drop `remove` on the tags of the entity `load`
+        returns (keys compared case-insensitively, as IAM does; `quota` names the limit in errors)."""
+        with self._write() as s:
+            e = load(s)
+            e.tags = merge_tags(e.tags, add, remove, quota)
+
 
 def count_rows(s: Session, model: type[Any], *criteria: Any) -> int:
     """SELECT count(*) FROM model WHERE criteria."""
     return int(s.scalar(select(func.count()).select_from(model).where(*criteria)) or 0)
+
+
+def find_named(s: Session, model: type[Named], account_id: str, name: str) -> Named | None:
+    """The `model` row of `account_id` called `name` (compared case-insensitively), or None."""
+    return s.scalar(select(model).where(model.account_id == account_id, model.name_key == name.lower()))
+
+
+def list_named(s: Session, model: type[Named], account_id: str, path_prefix: str = "/") -> list[Named]:
+    """The `model` rows of `account_id` whose path starts with `path_prefix`, ordered by name."""
+    rows = s.scalars(select(model).where(model.account_id == account_id).order_by(model.name_key)).all()
+    return [r for r in rows if r.path.startswith(path_prefix)]

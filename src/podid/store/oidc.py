@@ -120,11 +120,7 @@ class OidcRepo(StoreBase):
             _load(s, arn).thumbprints = list(thumbprints)
 
     def tag_oidc_provider(self, arn: str, tags: Tags) -> None:
-        with self._write() as s:
-            p = _load(s, arn)
-            p.tags = merge_tags(p.tags, tags, [], "TagsPerOpenIDConnectProvider")
+        self._retag(lambda s: _load(s, arn), tags, [], "TagsPerOpenIDConnectProvider")
 
     def untag_oidc_provider(self, arn: str, keys: list[str]) -> None:
-        with self._write() as s:
-            p = _load(s, arn)
-            p.tags = merge_tags(p.tags, [], keys, "TagsPerOpenIDConnectProvider")
+        self._retag(lambda s: _load(s, arn), [], keys, "TagsPerOpenIDConnectProvider")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from podid.store import errors, managed_policies
-from podid.store.base import StoreBase, count_rows
+from podid.store.base import StoreBase, count_rows, find_named
 from podid.store.ids import POLICY_PREFIX, new_id
 from podid.store.managed_policies import AwsManagedPolicy
 from podid.store.models import (
@@ -176,12 +176,7 @@ class PoliciesRepo(StoreBase):
     ) -> PolicyRecord:
         with self._write() as s:
             self._ensure_account(s, account_id)
-            taken = s.scalar(
-                select(ManagedPolicy).where(
-                    ManagedPolicy.account_id == account_id, ManagedPolicy.name_key == name.lower()
-                )
-            )
-            if taken is not None:
+            if find_named(s, ManagedPolicy, account_id, name) is not None:
                 raise errors.EntityAlreadyExists(
                     f"A policy called {name} already exists. Duplicate names are not allowed."
                 )
@@ -256,14 +251,10 @@ class PoliciesRepo(StoreBase):
             s.delete(p)
 
     def tag_policy(self, account_id: str, arn: str, tags: Tags) -> None:
-        with self._write() as s:
-            p = _load_customer(s, account_id, arn)
-            p.tags = merge_tags(p.tags, tags, [], "TagsPerPolicy")
+        self._retag(lambda s: _load_customer(s, account_id, arn), tags, [], "TagsPerPolicy")
 
     def untag_policy(self, account_id: str, arn: str, keys: list[str]) -> None:
-        with self._write() as s:
-            p = _load_customer(s, account_id, arn)
-            p.tags = merge_tags(p.tags, [], keys, "TagsPerPolicy")
+        self._retag(lambda s: _load_customer(s, account_id, arn), [], keys, "TagsPerPolicy")
 
     # versions ----------------------------------------------------------------------------------
 

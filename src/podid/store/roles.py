@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from podid.store import errors
-from podid.store.base import StoreBase, count_rows
+from podid.store.base import StoreBase, count_rows, find_named, list_named
 from podid.store.ids import ROLE_PREFIX, new_id
 from podid.store.models import Role, RoleAttachment, RolePolicy, utcnow
 from podid.store.records import RoleRecord, Tags
-from podid.store.tags import merge_tags
 
 _UNSET = object()
 
@@ -36,7 +34,7 @@ def role_record(r: Role) -> RoleRecord:
 
 
 def find_role(s: Session, account_id: str, name: str) -> Role | None:
-    return s.scalar(select(Role).where(Role.account_id == account_id, Role.name_key == name.lower()))
+    return find_named(s, Role, account_id, name)
 
 
 def load_role(s: Session, account_id: str, name: str) -> Role:
@@ -91,8 +89,7 @@ class RolesRepo(StoreBase):
 
     def list_roles(self, account_id: str, path_prefix: str = "/") -> list[RoleRecord]:
         with self._read() as s:
-            rows = s.scalars(select(Role).where(Role.account_id == account_id).order_by(Role.name_key)).all()
-            return [role_record(r) for r in rows if r.path.startswith(path_prefix)]
+            return [role_record(r) for r in list_named(s, Role, account_id, path_prefix)]
 
     def delete_role(self, account_id: str, name: str) -> None:
         with self._write() as s:
@@ -127,11 +124,7 @@ class RolesRepo(StoreBase):
 
     def tag_role(self, account_id: str, name: str, tags: Tags) -> None:
         """Add or overwrite tags (keys compared case-insensitively, as IAM does)."""
-        with self._write() as s:
-            e = load_role(s, account_id, name)
-            e.tags = merge_tags(e.tags, tags, [], "TagsPerRole")
+        self._retag(lambda s: load_role(s, account_id, name), tags, [], "TagsPerRole")
 
     def untag_role(self, account_id: str, name: str, keys: list[str]) -> None:
-        with self._write() as s:
-            e = load_role(s, account_id, name)
-            e.tags = merge_tags(e.tags, [], keys, "TagsPerRole")
+        self._retag(lambda s: load_role(s, account_id, name), [], keys, "TagsPerRole")

@@ -6,11 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from podid.store import errors
-from podid.store.base import StoreBase, count_rows
+from podid.store.base import StoreBase, count_rows, find_named, list_named
 from podid.store.ids import ACCESS_KEY_PREFIX, USER_PREFIX, new_id, new_secret
 from podid.store.models import AccessKey, User, UserAttachment, UserPolicy, utcnow
 from podid.store.records import AccessKeyRecord, Tags, UserRecord
-from podid.store.tags import merge_tags
 
 MAX_ACCESS_KEYS = 2
 
@@ -46,7 +45,7 @@ def key_record(k: AccessKey, u: User) -> AccessKeyRecord:
 
 
 def find_user(s: Session, account_id: str, name: str) -> User | None:
-    return s.scalar(select(User).where(User.account_id == account_id, User.name_key == name.lower()))
+    return find_named(s, User, account_id, name)
 
 
 def load_user(s: Session, account_id: str, name: str) -> User:
@@ -95,8 +94,7 @@ class UsersRepo(StoreBase):
 
     def list_users(self, account_id: str, path_prefix: str = "/") -> list[UserRecord]:
         with self._read() as s:
-            rows = s.scalars(select(User).where(User.account_id == account_id).order_by(User.name_key)).all()
-            return [user_record(u) for u in rows if u.path.startswith(path_prefix)]
+            return [user_record(u) for u in list_named(s, User, account_id, path_prefix)]
 
     def delete_user(self, account_id: str, name: str) -> None:
         with self._write() as s:
@@ -111,14 +109,10 @@ class UsersRepo(StoreBase):
 
     def tag_user(self, account_id: str, name: str, tags: Tags) -> None:
         """Add or overwrite tags (keys compared case-insensitively, as IAM does)."""
-        with self._write() as s:
-            e = load_user(s, account_id, name)
-            e.tags = merge_tags(e.tags, tags, [], "TagsPerUser")
+        self._retag(lambda s: load_user(s, account_id, name), tags, [], "TagsPerUser")
 
     def untag_user(self, account_id: str, name: str, keys: list[str]) -> None:
-        with self._write() as s:
-            e = load_user(s, account_id, name)
-            e.tags = merge_tags(e.tags, [], keys, "TagsPerUser")
+        self._retag(lambda s: load_user(s, account_id, name), [], keys, "TagsPerUser")
 
     # access keys -------------------------------------------------------------------------------
 

@@ -1,4 +1,14 @@
-"""A loopback uvicorn server in a thread for the webhook tests (HTTP or HTTPS)."""
+"""A loopback uvicorn server in a background thread (for ASGI apps tests serve in-process).
+
+Usage::
+
+    from support.threaded_server import serve
+
+    with serve(app) as port:                      # http://127.0.0.1:PORT
+        ...
+    with serve(app, ssl_certfile=..., ssl_keyfile=...) as port:   # extra uvicorn.Config options
+        ...
+"""
 
 from __future__ import annotations
 
@@ -18,7 +28,7 @@ def serve(app: Any, **config: Any) -> Iterator[int]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    port = int(sock.getsockname()[1])
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", **config))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

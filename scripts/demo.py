@@ -8,6 +8,13 @@ Part 2 — the control plane: `podid up --cluster lab` on loopback, then the see
 with the real `aws` CLI exactly as the lab notes type them (create-addon, create-policy,
 create-role, attach-role-policy, create-pod-identity-association, describe/list, get-policy-version,
 describe-cluster's OIDC issuer), plus IAM's own policy simulator answering through the judge.
+
+Part 3 — the pods: the same `podid up` serves the cluster's Kubernetes API; the real `kubectl`
+applies the seeds' ServiceAccount and pod manifests (examples/lab/*.yaml), the pods run as local
+processes with the identity EKS would give them, and `kubectl exec ... aws ...` proves the seeds'
+checklist: the pod is its own role, the allowed prefix lists, the blocked prefix and the default
+ServiceAccount get nothing. Then the IRSA variant (seeds 003/004): an annotated ServiceAccount and
+AssumeRoleWithWebIdentity against the cluster's OIDC issuer.
 """
 
 from __future__ import annotations
@@ -113,11 +120,115 @@ def shell(env_file: Path, command: str, *, expect_ok: bool = True) -> str:
     return done.stdout
 
 
+def expect_denied(env: Path, command: str, needle: str) -> None:
+    """Run a lab command that must fail, and fail the demo unless its output names ``needle``."""
+    print(f"$ {command}", flush=True)
+    plain = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    plain["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{plain.get('PATH', '')}"
+    done = subprocess.run(["bash", "-c", f"source {shlex.quote(str(env))} && {command}"], env=plain,
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    out = (done.stdout + done.stderr).rstrip()
+    print(out, flush=True)
+    if done.returncode == 0 or needle not in out:
+        raise SystemExit(f"demo expected a refusal ({needle}) from: {command}")
+    print(f"(refused as expected, exit {done.returncode})", flush=True)
+
+
+def wait_for(env: Path, command: str, wanted: str, attempts: int = 60) -> None:
+    """Poll a read-only command (bounded) until its output is ``wanted``."""
+    out = ""
+    for _ in range(attempts):
+        out = shell_quiet(env, command)
+        if out.strip() == wanted:
+            print(f"$ {command}\n{out.strip()}", flush=True)
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"demo gave up waiting for {wanted!r} from: {command} (last: {out.strip()!r})")
+
+
+def shell_quiet(env: Path, command: str) -> str:
+    plain = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    plain["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{plain.get('PATH', '')}"
+    done = subprocess.run(["bash", "-c", f"source {shlex.quote(str(env))} && {command}"], env=plain,
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return done.stdout
+
+
+def part_pods(env: Path, cluster: str, ns: str) -> None:
+    banner("Part 3: the seeds' pods — kubectl, the pod runtime and the node agent")
+    wait_for(env, f"aws eks describe-addon --cluster-name {cluster} --addon-name eks-pod-identity-agent "
+                  "--query addon.status --output text", "ACTIVE")
+    shell(env, "kubectl -n kube-system get daemonset eks-pod-identity-agent")
+    shell(env, "kubectl apply -f examples/lab/s3-reader-sa.yaml")
+    banner("The lab's bucket: one readable prefix, one blocked prefix (written by the admin)")
+    shell(env, f"aws s3 mb s3://{BUCKET}")
+    shell(env, f"printf 'quarterly numbers' | aws s3 cp - s3://{BUCKET}/allowed/report.txt")
+    shell(env, f"printf 'not for this pod' | aws s3 cp - s3://{BUCKET}/blocked/secret.txt")
+    banner("Step 7: the test pods")
+    shell(env, "kubectl apply -f examples/lab/s3-reader-test.yaml -f examples/lab/s3-deny-test.yaml")
+    shell(env, f"kubectl -n {ns} wait --for=condition=Ready pod/s3-reader-test pod/s3-deny-test "
+               "--timeout=60s")
+    shell(env, f"kubectl get pod s3-reader-test -n {ns}")
+    shell(env, f"kubectl -n {ns} get pod s3-reader-test -o jsonpath="
+               "'{range .spec.containers[0].env[*]}{.name}={.value}{\"\\n\"}{end}'")
+    banner("Step 8: the pod is its own IAM role; the allowed prefix lists, the blocked one does not")
+    out = shell(env, f"kubectl exec -n {ns} s3-reader-test -- aws sts get-caller-identity")
+    if f"assumed-role/{cluster}-{ns}-s3-reader/eks-{cluster}-s3-reader-test-" not in out:
+        raise SystemExit("the pod did not get the lab role")
+    shell(env, f"kubectl exec -n {ns} s3-reader-test -- aws s3 ls s3://{BUCKET}/allowed/")
+    shell(env, f"kubectl exec -n {ns} s3-reader-test -- aws s3 cp s3://{BUCKET}/allowed/report.txt -")
+    expect_denied(env, f"kubectl exec -n {ns} s3-reader-test -- aws s3 ls s3://{BUCKET}/blocked/",
+                  "AccessDenied")
+    expect_denied(env, f"kubectl exec -n {ns} s3-reader-test -- aws s3 cp s3://{BUCKET}/blocked/secret.txt -",
+                  "403")
+    banner("Step 9: the default ServiceAccount gets no AWS identity at all")
+    expect_denied(env, f"kubectl exec -n {ns} s3-deny-test -- aws sts get-caller-identity",
+                  "Unable to locate credentials")
+    expect_denied(env, f"kubectl exec -n {ns} s3-deny-test -- aws s3 ls s3://{BUCKET}/allowed/",
+                  "Unable to locate credentials")
+
+
+def part_irsa(env: Path, cluster: str, ns: str) -> None:
+    banner("IRSA (seeds 003/004): an annotated ServiceAccount and the cluster's OIDC issuer")
+    issuer = shell(env, f"aws eks describe-cluster --name {cluster} --query cluster.identity.oidc.issuer "
+                        "--output text").strip()
+    host_path = issuer.split("://", 1)[1]
+    shell(env, f"aws iam create-open-id-connect-provider --url https://{host_path} "
+               "--client-id-list sts.amazonaws.com "
+               "--thumbprint-list 9e99a48a9960b14926bb7f3b02e22da2b0ab7280")
+    account = json.loads(shell_quiet(env, "aws sts get-caller-identity --output json"))["Account"]
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::{account}:oidc-provider/{host_path}"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{host_path}:sub": f"system:serviceaccount:{ns}:my-sa",
+                                       f"{host_path}:aud": "sts.amazonaws.com"}}}]}
+    print(json.dumps(trust, indent=2), flush=True)
+    shell(env, f"aws iam create-role --role-name {cluster}-irsa-s3-reader --assume-role-policy-document "
+               f"{shlex.quote(json.dumps(trust))} --query Role.Arn --output text")
+    shell(env, f"aws iam attach-role-policy --role-name {cluster}-irsa-s3-reader "
+               f"--policy-arn arn:aws:iam::{account}:policy/{cluster}-{ns}-s3-reader")
+    shell(env, f"kubectl -n {ns} create sa my-sa")
+    shell(env, f"kubectl -n {ns} annotate sa my-sa "
+               f"eks.amazonaws.com/role-arn=arn:aws:iam::{account}:role/{cluster}-irsa-s3-reader")
+    shell(env, f"kubectl -n {ns} run eks-iam-test3 --image=amazon/aws-cli:latest "
+               "--overrides='{\"spec\":{\"serviceAccountName\":\"my-sa\"}}' --command -- sleep 36000")
+    shell(env, f"kubectl -n {ns} wait --for=condition=Ready pod/eks-iam-test3 --timeout=60s")
+    shell(env, f"kubectl -n {ns} get pod eks-iam-test3 -o jsonpath="
+               "'{range .spec.containers[0].env[*]}{.name}={.value}{\"\\n\"}{end}'")
+    out = shell(env, f"kubectl -n {ns} exec eks-iam-test3 -- aws sts get-caller-identity --query Arn")
+    if f"assumed-role/{cluster}-irsa-s3-reader/" not in out:
+        raise SystemExit("the IRSA pod did not get its role")
+    shell(env, f"kubectl -n {ns} exec eks-iam-test3 -- aws s3 ls s3://{BUCKET}/allowed/")
+    expect_denied(env, f"kubectl -n {ns} exec eks-iam-test3 -- aws s3 ls s3://{BUCKET}/blocked/",
+                  "AccessDenied")
+
+
 def part_control_plane(work: Path) -> None:
     banner("Part 2: podid up — the seeds' IAM and EKS steps with the real aws CLI")
     cluster, ns, sa = "lab", "lab", "s3-reader"
     role = f"{cluster}-{ns}-s3-reader"
-    with podid_up(work / "state", "--cluster", cluster) as env:
+    with podid_up(work / "state", "--cluster", cluster, "--kube-port", "0") as env:
         shell(env, "aws sts get-caller-identity")
         shell(env, f"aws eks create-addon --cluster-name {cluster} --addon-name eks-pod-identity-agent "
                    "--query addon.addonName --output text")
@@ -151,6 +262,11 @@ def part_control_plane(work: Path) -> None:
         banner("Least privilege at the API: the admin may create roles, the lab role's policy may not")
         shell(env, f"aws iam simulate-principal-policy --policy-source-arn {role_arn} "
                    "--action-names iam:CreateRole --query 'EvaluationResults[0].EvalDecision' --output text")
+        part_pods(env, cluster, ns)
+        part_irsa(env, cluster, ns)
+        banner("The seeds' checklist held: agent ACTIVE, dedicated ServiceAccount, association, "
+               "prefix-scoped policy, pod = its own role, allowed prefix OK, "
+               "blocked prefix and default SA refused")
 
 
 def main() -> int:

@@ -7,6 +7,8 @@ import time
 
 from tests.runtime.conftest import KUBECTL, RuntimeCluster, manifest
 
+from podid.runtime.mounts import shadowing
+
 UNKNOWN = """
 apiVersion: v1
 kind: Pod
@@ -92,9 +94,12 @@ def test_init_containers_env_sources_and_volumes(rtc: RuntimeCluster) -> None:
                                  "from-configmap", "boto3 ok"]
     inits = pod["status"]["initContainerStatuses"]
     assert [i["state"]["terminated"]["reason"] for i in inits] == ["Completed", "Completed"]
-    if rtc.runtime.namespace_mode:  # /work would hide the host's /work: this pod falls back to rewriting
+    if rtc.runtime.namespace_mode:
+        # a mount on /work hides the host's /work: when the pod's tools (venv, python, state) live
+        # there, this pod falls back to rewriting paths; elsewhere it keeps its mount namespace
+        hides_tools = bool(shadowing(["/work", "/config"], rtc.runtime.protected_paths))
         described = rtc.kubectl("describe", "pod", "-n", "spec", "staged", check=True).stdout
-        assert "PathRewrite" in described
+        assert ("PathRewrite" in described) == hides_tools, described
     conds = {c["type"]: c["status"] for c in pod["status"]["conditions"]}
     assert conds["Initialized"] == "True" and conds["PodScheduled"] == "True" and conds["Ready"] == "False"
 

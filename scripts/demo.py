@@ -193,7 +193,7 @@ def part_irsa(env: Path, cluster: str, ns: str) -> None:
     issuer = shell(env, f"aws eks describe-cluster --name {cluster} --query cluster.identity.oidc.issuer "
                         "--output text").strip()
     host_path = issuer.split("://", 1)[1]
-    shell(env, f"aws iam create-open-id-connect-provider --url https://{host_path} "
+    shell(env, f"aws iam create-open-id-connect-provider --url {issuer} "
                "--client-id-list sts.amazonaws.com "
                "--thumbprint-list 9e99a48a9960b14926bb7f3b02e22da2b0ab7280")
     account = json.loads(shell_quiet(env, "aws sts get-caller-identity --output json"))["Account"]

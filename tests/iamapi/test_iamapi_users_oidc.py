@@ -144,7 +144,16 @@ def test_oidc_providers(iam: Any, server: Any) -> None:
         400,
         "InvalidInput",
     )
+    for bad in ("http://127.0.0.1.example.com/x", "ftp://127.0.0.1/x", "https://", "127.0.0.1/x"):
+        assert error(iam.create_open_id_connect_provider, Url=bad)[:2] == (400, "InvalidInput"), bad
     assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
+    # podid's own cluster issuers are plain http on loopback: accepted, stored without the scheme
+    local = iam.create_open_id_connect_provider(Url="http://127.0.0.1:4566/clusters/c/oidc/id/AB",
+                                                ClientIDList=["sts.amazonaws.com"])
+    assert local["OpenIDConnectProviderArn"].endswith(":oidc-provider/127.0.0.1:4566/clusters/c/oidc/id/AB")
+    same_https = "https://127.0.0.1:4566/clusters/c/oidc/id/AB"
+    assert error(iam.create_open_id_connect_provider, Url=same_https)[:2] == (409, "EntityAlreadyExists")
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=local["OpenIDConnectProviderArn"])
 
 
 def test_simulate_custom_policy_and_explicit_deny(iam: Any, server: Any) -> None:

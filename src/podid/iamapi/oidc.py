@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from podid.gateway.context import CallContext
 from podid.gateway.errors import ServiceError
 from podid.iamapi import shapes
 from podid.iamapi.common import account, iam_op, required, store, tag_context, tags_param, validation
+from podid.oidc import is_loopback_host
 from podid.store import OidcProviderRecord, errors
 from podid.store.oidc import oidc_arn
 
@@ -44,16 +46,23 @@ def _provider(ctx: CallContext, action: str, extra: dict[str, Any] | None = None
     return p
 
 
+def _valid_provider_url(url: object) -> bool:
+    """IAM accepts only https:// URLs; podid also accepts http:// on a loopback host, which is how
+    its own cluster issuers are served (AWS could not reach such a URL anyway)."""
+    if not isinstance(url, str) or len(url) > 255:
+        return False
+    if url.startswith("https://"):
+        return len(url) > len("https://")
+    if url.startswith("http://"):
+        return is_loopback_host(urlsplit(url).hostname)
+    return False
+
+
 @iam_op("CreateOpenIDConnectProvider")
 def create_provider(ctx: CallContext) -> dict[str, Any]:
     p = ctx.params
     url = required(p, "Url")
-    if (
-        not isinstance(url, str)
-        or not url.startswith("https://")
-        or len(url) > 255
-        or len(url) <= len("https://")
-    ):
+    if not _valid_provider_url(url):
         raise ServiceError("InvalidInput", "Invalid Open ID Connect Provider URL", 400)
     client_ids = [_client_id(c) for c in (p.get("ClientIDList") or [])]
     if len(client_ids) > MAX_CLIENT_IDS:

@@ -21,7 +21,7 @@ from podid.oidc.discovery import (
     provider_url,
 )
 from podid.oidc.errors import ExpiredTokenError, InvalidTokenError, JWKSFetchError, TokenError
-from podid.oidc.jwks_fetch import JWKSFetcher
+from podid.oidc.jwks_fetch import JWKSFetcher, is_loopback_host
 from podid.oidc.keys import IssuerKeys, SigningKey, kid_kubernetes, kid_rfc7638
 from podid.oidc.keystore import FileKeyStore
 from podid.oidc.routes import cluster_routes, issuer_routes
@@ -37,6 +37,7 @@ from podid.oidc.verify import (
 )
 
 __all__ = [
+    "is_loopback_host",
     "DEFAULT_LEEWAY",
     "MAX_TOKEN_CHARS",
     "STS_ALGORITHMS",

@@ -11,6 +11,7 @@ previously fetched keys stay in use; with nothing cached the failure is raised a
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
 import time
@@ -151,3 +152,15 @@ class JWKSFetcher:
     def _select(self, kid: str | None) -> list[PyJWK]:
         keys = self._keys or []
         return [k for k in keys if kid is None or k.key_id == kid]
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: the only hosts whose issuer may be served over plain http."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

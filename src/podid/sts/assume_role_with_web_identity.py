@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import json
 import threading
 import time
@@ -35,6 +34,7 @@ from podid.oidc import (
     InvalidTokenError,
     JWKSFetcher,
     JWKSFetchError,
+    is_loopback_host,
     verify_token,
 )
 from podid.sts.sessions import (
@@ -85,18 +85,6 @@ def _unverified_claims(token: str) -> dict[str, Any]:
     if not isinstance(claims, dict):
         raise _invalid(_NOT_JWT)
     return claims
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """localhost, 127.0.0.0/8 or ::1."""
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def issuer_fetch_url(iss: str) -> tuple[str, bool]:

@@ -67,6 +67,34 @@ def test_list_prefix_matches_judge(reader_client: tuple[PodidServer, object], pr
 @_settings
 @given(key=paths.filter(lambda k: k and not k.startswith("/") and "//" not in k and k not in (".", "..")))
 def test_get_object_matches_judge(reader_client: tuple[PodidServer, object], key: str) -> None:
-    _, s3 = reader_client
+    srv, s3 = reader_client
+    srv.client("s3").put_object(Bucket=LAB_BUCKET, Key=key, Body=b"x")   # exists: GetObject alone decides
     expected = _judge("s3:GetObject", f"arn:aws:s3:::{LAB_BUCKET}/{key}", {})
     assert _outcome(lambda: s3.get_object(Bucket=LAB_BUCKET, Key=key)) == expected  # type: ignore[attr-defined]
+
+
+def test_missing_object_is_403_without_list_bucket(reader_client: tuple[PodidServer, object]) -> None:
+    """S3's rule: a missing object is 404 NoSuchKey only for callers that may list the bucket.
+
+    The seeds' reader may list only with s3:prefix allowed/*, and a GetObject carries no prefix, so a
+    missing object under allowed/ is 403 naming s3:ListBucket; a user with plain ListBucket gets 404."""
+    srv, s3 = reader_client
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=LAB_BUCKET, Key="allowed/not-there.txt")  # type: ignore[attr-defined]
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert exc.value.response["Error"]["Code"] == "AccessDenied"
+    assert "s3:ListBucket" in exc.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as exc:
+        s3.head_object(Bucket=LAB_BUCKET, Key="allowed/not-there.txt")  # type: ignore[attr-defined]
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    lister = make_user(srv, "prop-lister", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{LAB_BUCKET}"},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{LAB_BUCKET}/allowed/*"}]})
+    s3_lister = srv.client("s3", credentials=lister)
+    with pytest.raises(ClientError) as exc:
+        s3_lister.get_object(Bucket=LAB_BUCKET, Key="allowed/not-there.txt")
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert exc.value.response["Error"]["Code"] == "NoSuchKey"
+    with pytest.raises(ClientError) as exc:   # no GetObject outside allowed/: 403 before any lookup
+        s3_lister.get_object(Bucket=LAB_BUCKET, Key="blocked/not-there.txt")
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403

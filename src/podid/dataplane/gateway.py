@@ -207,7 +207,26 @@ def forward(ctx: CallContext, wire: WireRequest) -> Response:
     check_policy_update(scope, ctx.operation, ctx.params)
     raw = dp.backend.forward(scope, RawRequest(wire.method, wire.raw_path, wire.query, headers, body),
                              operation=ctx.operation, region=ctx.region)
+    if scope == "s3" and raw.status == 404 and ctx.operation in _OBJECT_READS and bucket:
+        _missing_object_needs_list(ctx, wire, request, dp, raw)
     return _to_response(raw, ctx.request_id, head=wire.method == "HEAD")
+
+
+#: Reads of one object: when it does not exist, S3 answers 404 only to callers that may list the bucket.
+_OBJECT_READS = frozenset({"GetObject", "HeadObject", "GetObjectAttributes"})
+
+
+def _missing_object_needs_list(ctx: CallContext, wire: WireRequest, request: DataplaneRequest, dp: Plane,
+                               raw: RawResponse) -> None:
+    """S3's rule for a missing object: "If you don't have the s3:ListBucket permission, Amazon S3
+    returns an HTTP status code 403 Access Denied error" (GetObject docs) -- so a 404 does not tell
+    a caller without s3:ListBucket which keys exist. Raises the ListBucket denial in that case."""
+    if b"NoSuchBucket" in raw.body:
+        return
+    listing = DataplaneRequest(service="s3", operation="ListObjectsV2", params={"Bucket": request.bucket},
+                               region=request.region, account=request.account, bucket=request.bucket,
+                               caller_account=request.caller_account)
+    _judge(ctx, wire, "s3", authorization_items(listing, dp.lookup), record_mode(ctx.app))
 
 
 for _service in SCOPE_NAMES:

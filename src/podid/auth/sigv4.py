@@ -111,6 +111,12 @@ def extract(request: WireRequest) -> SigV4Parts | None:
     """The SigV4 parameters of ``request``; None if it is not signed at all. Raises AuthError."""
     auth = request.header("authorization")
     query = request.query_params() if "X-Amz-" in request.query else {}
+    if auth is None and not query and "Signature=" in request.query:
+        legacy = request.query_params()
+        if "AWSAccessKeyId" in legacy and "Signature" in legacy:
+            # a SigV2 presigned URL must never pass as an anonymous request: refuse it (fail closed)
+            raise AuthError("query_params", "Query-string authentication version 2 (AWSAccessKeyId, "
+                            "Signature, Expires) is not supported by podid; presign with AWS4-HMAC-SHA256.")
     if auth is not None:
         if not auth.startswith(ALGORITHM + " "):
             algo = auth.split(" ", 1)[0]

@@ -325,3 +325,24 @@ def test_migrations_match_models(store: Store) -> None:
             )
         ]
     assert diffs == []
+
+
+@pytest.mark.parametrize("owner", ["podid.eks.repo", "podid.k8s.sqlstore"])
+def test_component_migrations_match_their_tables(store: Store, owner: str) -> None:
+    """0002_eks and 0003_k8s build exactly the tables podid.eks.repo and podid.k8s.sqlstore define."""
+    import importlib
+
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from podid.store.migrate import VERSION_TABLE
+
+    tables = importlib.import_module(owner).metadata
+    with store.engine.connect() as conn:
+        mc = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE, "compare_type": False})
+        diffs = [d for d in compare_metadata(mc, tables)
+                 if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name not in tables.tables)
+                 and not (isinstance(d, tuple) and d[0] in ("remove_index", "remove_fk")
+                          and getattr(d[1], "table", None) is not None
+                          and d[1].table.name not in tables.tables)]
+    assert diffs == []

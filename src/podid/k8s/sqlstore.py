@@ -6,8 +6,8 @@ Three tables, all keyed by ``cluster`` so every podid cluster shares one databas
 * ``k8s_revisions`` - one row per cluster: the resourceVersion counter and the compaction horizon;
 * ``k8s_watch_log`` - every write, for watch; compacted to a bounded length.
 
-The definitions use only portable column types so they can move into an alembic migration
-unchanged; until then :func:`create_tables` creates them (idempotently).
+The store's alembic migration ``0003_k8s`` creates them for ``podid up`` (kept identical by
+tests/store); :func:`create_tables` creates them idempotently for a standalone API (tests).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ k8s_watch_log = Table(
 
 
 def create_tables(engine: Engine) -> None:
-    """Create the k8s tables if missing (to be replaced by the store's alembic migration)."""
+    """Create the k8s tables if missing (standalone use; ``podid up`` has migration 0003_k8s)."""
     metadata.create_all(engine)
 
 

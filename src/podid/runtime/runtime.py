@@ -19,7 +19,7 @@ import shutil
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -252,8 +252,16 @@ async def _exec_pipes(
             await (io.write_stderr(data) if err else io.write_stdout(data))
 
     feeder = asyncio.create_task(_feed_stdin(io, write, stdin.close))
+    return await _supervise(worker, proc, feeder, asyncio.gather(pump(stdout, False), pump(stderr, True)),
+                            timeout)
+
+
+async def _supervise(worker: PodWorker, proc: asyncio.subprocess.Process, feeder: asyncio.Task[None],
+                     output: Awaitable[Any], timeout: float) -> int:
+    """Wait for an exec process's output and exit (bounded by ``timeout``: then 137, like a kill);
+    always stops the stdin feeder and never leaves the process group behind."""
     try:
-        await asyncio.wait_for(asyncio.gather(pump(stdout, False), pump(stderr, True)), timeout)
+        await asyncio.wait_for(output, timeout)
         return _code(await asyncio.wait_for(proc.wait(), timeout))
     except TimeoutError:
         _kill_group(proc.pid)
@@ -297,17 +305,6 @@ async def _exec_tty(
 
     feeder = asyncio.create_task(_feed_stdin(io, write, lambda: None))
     try:
-        await asyncio.wait_for(pump(), timeout)
-        return _code(await asyncio.wait_for(proc.wait(), timeout))
-    except TimeoutError:
-        _kill_group(proc.pid)
-        await proc.wait()
-        return 137
+        return await _supervise(worker, proc, feeder, pump(), timeout)
     finally:
-        feeder.cancel()
-        worker.exec_pids.discard(proc.pid)
-        if proc.returncode is None:
-            _kill_group(proc.pid)
-            with contextlib.suppress(ProcessLookupError):
-                await proc.wait()
         os.close(master)

@@ -8,6 +8,7 @@ Paths measured in the same run, all with boto3 doing the same serialisation/pars
   * ``moto-http``       ``moto_server`` (moto's own HTTP server, auth off) over loopback HTTP - HTTP baseline
   * ``podid-http``      ``podid up`` over loopback HTTP: SigV4 verification, parsing, the judge, the
                         forward to the embedded moto, sync durability, the audit log line
+  * ``podid-http-async`` the same with ``podid up --data-durability async``
 The judge's share is measured in-process: ``authorization_items`` (with its backend lookups) plus
 ``CallContext.authorize`` (policy cache, global keys, ``podid.iam.evaluate``) for the same GetObject,
 divided by the podid-http latency. Usage: ``python bench/dataplane_bench.py [--n 500]``.
@@ -138,12 +139,13 @@ def _moto_server() -> Iterator[str | None]:
 
 
 @contextlib.contextmanager
-def _podid_up() -> Iterator[tuple[str, str, str]]:
+def _podid_up(*extra: str) -> Iterator[tuple[str, str, str]]:
     with tempfile.TemporaryDirectory() as d:
         state, port = Path(d) / "state", _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         proc = subprocess.Popen([str(Path(sys.executable).parent / "podid"), "up", "--state", str(state),
-                                 "--host", "127.0.0.1", "--port", str(port)], env=env,
+                                 "--host", "127.0.0.1", "--port", str(port), "--kube-port", "0", *extra],
+                                env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             _wait(lambda: (state / "env").exists() or proc.poll() is not None, "podid up")
@@ -220,6 +222,8 @@ def main() -> None:
             http["moto-http"] = _run(_http_client(moto_url), n, "moto-http")
     with _podid_up() as (url, akid, secret):
         http["podid-http"] = _run(_http_client(url, akid, secret), n, "podid-http")
+    with _podid_up("--data-durability", "async") as (url, akid, secret):
+        http["podid-http-async"] = _run(_http_client(url, akid, secret), n, "podid-http-async")
     judge = _judge_ms(n)
     print(f"  {'judge':<14} GetObject  p50 {judge:7.3f} ms  (authorization items + lookups + evaluate)")
     print("ratios (podid latency / moto latency):")
@@ -228,8 +232,9 @@ def main() -> None:
             print(f"  {mode:<6} {op:<10} {res[op][0] / base[op][0]:5.2f}x  (in-process)")
     if "moto-http" in http:
         for op in ("GetObject", "PutObject"):
-            ratio = http["podid-http"][op][0] / http["moto-http"][op][0]
-            print(f"  http   {op:<10} {ratio:5.2f}x  (podid up vs moto_server, both over loopback HTTP)")
+            for name, label in (("podid-http", "http  "), ("podid-http-async", "http-async")):
+                ratio = http[name][op][0] / http["moto-http"][op][0]
+                print(f"  {label} {op:<10} {ratio:5.2f}x  (podid up vs moto_server, both over loopback HTTP)")
     share = judge / http["podid-http"]["GetObject"][0]
     print(f"judge's share of a podid-http GetObject: {share * 100:.1f}%")
 

@@ -51,6 +51,11 @@ def test_users_and_access_keys(iam: Any, server: Any) -> None:
     )
 
     iam.update_access_key(UserName="alice", AccessKeyId=k1["AccessKeyId"], Status="Inactive")
+    # the very next request with the deactivated key is refused (no stale credential cache)
+    assert error(alice.get_user)[:2] == (403, "InvalidClientTokenId")
+    iam.update_access_key(UserName="alice", AccessKeyId=k1["AccessKeyId"], Status="Active")
+    assert error(alice.get_user)[:2] == (403, "AccessDenied")
+    iam.update_access_key(UserName="alice", AccessKeyId=k1["AccessKeyId"], Status="Inactive")
     assert {
         k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName="alice")["AccessKeyMetadata"]
     }[k1["AccessKeyId"]] == "Inactive"
@@ -71,6 +76,7 @@ def test_users_and_access_keys(iam: Any, server: Any) -> None:
         "The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found.",
     )
     iam.delete_access_key(UserName="alice", AccessKeyId=k1["AccessKeyId"])
+    assert error(alice.get_user)[:2] == (403, "InvalidClientTokenId")
     iam.delete_access_key(UserName="alice", AccessKeyId=k2["AccessKeyId"])
     iam.delete_user(UserName="alice")
     assert "alice" not in [x["UserName"] for x in iam.list_users()["Users"]]

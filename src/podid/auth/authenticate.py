@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 from podid.auth import sigv4
 from podid.auth.errors import AuthError
 from podid.auth.ids import is_long_term, is_temporary
-from podid.auth.keys import AccessKeyLookup, lookup
+from podid.auth.keys import AccessKeyLookup, AccessKeyRecord, lookup
 from podid.auth.tokens import TokenCodec
 from podid.gateway.context import Caller
 from podid.protocol.wire import WireRequest
@@ -19,6 +21,12 @@ from podid.protocol.wire import WireRequest
 GLOBAL_SERVICES: dict[str, str] = {}
 
 _INVALID = "The security token included in the request is invalid."
+_RECORD_CACHE = 1024
+
+
+def _generation(store: Any) -> int | None:
+    gen = getattr(store, "generation", None)
+    return int(gen()) if callable(gen) else None
 
 
 class Authenticator:
@@ -29,6 +37,26 @@ class Authenticator:
         self.keys = keys
         self.tokens = tokens
         self._now = now
+        self._records: OrderedDict[tuple[str, int], AccessKeyRecord | None] = OrderedDict()
+        self._records_lock = threading.Lock()
+
+    def _long_term(self, akid: str) -> AccessKeyRecord | None:
+        """The key's record, cached per store generation (every IAM write, access keys included,
+        bumps it), so a deleted or deactivated key stops working with the very next request."""
+        generation = _generation(self.keys)
+        if generation is None:
+            return lookup(self.keys, akid)
+        cache_key = (akid, generation)
+        with self._records_lock:
+            if cache_key in self._records:
+                self._records.move_to_end(cache_key)
+                return self._records[cache_key]
+        record = lookup(self.keys, akid)
+        with self._records_lock:
+            self._records[cache_key] = record
+            while len(self._records) > _RECORD_CACHE:
+                self._records.popitem(last=False)
+        return record
 
     def authenticate(self, request: WireRequest, parts: sigv4.SigV4Parts, *, s3: bool = False) -> Caller:
         """Verify ``request`` signed as ``parts``; returns the caller."""
@@ -43,7 +71,7 @@ class Authenticator:
             caller = Caller(arn=ctx.principal_arn, account=ctx.account, user_id=ctx.user_id, kind=kind,
                             access_key_id=akid, session=ctx)
         elif is_long_term(akid):
-            record = lookup(self.keys, akid)
+            record = self._long_term(akid)
             if record is None or not record.active:
                 raise AuthError("unknown_key", _INVALID)
             if parts.security_token:

@@ -120,6 +120,10 @@ def up(
     kube_port: Annotated[int | None, typer.Option(
         "--kube-port", help="TLS port of the clusters' Kubernetes API (default: --port + 1; 0: any free "
         "port).")] = None,
+    data_durability: Annotated[str, typer.Option(
+        "--data-durability", help="sync: a data-plane write (S3 object, secret, queue...) is on disk "
+        "before it is acknowledged; async: snapshots are written in the background (faster writes, a "
+        "crash may lose the last ~50 ms; a clean stop loses nothing).")] = "sync",
     node_agent: Annotated[bool, typer.Option(
         "--node-agent/--no-node-agent", help="Run each cluster's eks-pod-identity-agent in this process "
         "while the add-on exists; --no-node-agent when `podid agent` runs on your own nodes.")] = True,
@@ -131,6 +135,9 @@ def up(
         raise typer.Exit(2)
     if mode not in ("enforce", "record"):
         typer.echo("--mode must be enforce or record", err=True)
+        raise typer.Exit(2)
+    if data_durability not in ("sync", "async"):
+        typer.echo("--data-durability must be sync or async", err=True)
         raise typer.Exit(2)
     if not (account_id.isdigit() and len(account_id) == 12):
         typer.echo("--account-id must be 12 digits", err=True)
@@ -147,7 +154,7 @@ def up(
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     (state_dir / ENV_FILE).unlink(missing_ok=True)
     config = Config(state_dir=state_dir, account_id=account_id, region=region, host=host, port=port,
-                    db_url=db, mode=mode)
+                    db_url=db, mode=mode, durability=data_durability)
     store = Store.open(db or default_url(state_dir))
     admin = store.bootstrap_admin(account_id)
     write_client_files(state_dir, admin.access_key_id, admin.secret_access_key, region, config.url)

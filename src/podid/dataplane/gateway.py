@@ -73,7 +73,7 @@ class Plane:
     def __init__(self, state: AppState) -> None:
         config = state.config
         self.backend = Backend(config.state_dir, config.account_id, config.region,
-                               durability=getattr(config, "durability", "sync"))
+                               durability=config.durability)  # type: ignore[arg-type]
         self.lookup = MotoLookup(self.backend)
 
     def close(self) -> None:

@@ -89,6 +89,10 @@ def _restore_key(state: dict[str, Any], digest: str | None) -> Any:
     return key
 
 
+#: type -> "fresh" | "private" | "public" | "s3key" | "plain" (see _SnapshotPickler._kind)
+_KINDS: dict[type, str] = {}
+
+
 class _SnapshotPickler(pickle.Pickler):
     """Pickler that stores S3 object bodies as content-addressed blob files."""
 
@@ -99,20 +103,38 @@ class _SnapshotPickler(pickle.Pickler):
 
         self._fake_key = FakeKey
 
+    def _kind(self, cls: type) -> str:
+        """What :meth:`reducer_override` does with instances of ``cls`` (cached per type: the
+        isinstance checks against cryptography's ABCs are slow and run for every pickled object)."""
+        kind = _KINDS.get(cls)
+        if kind is None:
+            if cls in _FRESH:
+                kind = "fresh"
+            elif issubclass(cls, _PRIVATE_KEYS):
+                kind = "private"
+            elif issubclass(cls, _PUBLIC_KEYS):
+                kind = "public"
+            elif issubclass(cls, self._fake_key):
+                kind = "s3key"
+            else:
+                kind = "plain"
+            _KINDS[cls] = kind
+        return kind
+
     def reducer_override(self, obj: Any) -> Any:
-        fresh = _FRESH.get(type(obj))
-        if fresh is not None:       # locks & co. are recreated empty, never pickled
-            return (fresh, ())
-        if isinstance(obj, _PRIVATE_KEYS):      # KMS asymmetric keys (cryptography objects)
+        kind = self._kind(type(obj))
+        if kind == "plain":
+            return NotImplemented
+        if kind == "fresh":         # locks & co. are recreated empty, never pickled
+            return (_FRESH[type(obj)], ())
+        if kind == "private":       # KMS asymmetric keys (cryptography objects)
             der = obj.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
             return (_load_private_key, (der,))
-        if isinstance(obj, _PUBLIC_KEYS):
+        if kind == "public":
             der = obj.public_bytes(serialization.Encoding.DER,
                                    serialization.PublicFormat.SubjectPublicKeyInfo)
             return (serialization.load_der_public_key, (der,))
-        if not isinstance(obj, self._fake_key):
-            return NotImplemented
         state = obj.__dict__.copy()
         state.pop("_value_buffer", None)
         state.pop("lock", None)

@@ -34,6 +34,7 @@ class Config:
     port: int = 4566
     db_url: str | None = None
     mode: str = "enforce"               # "record": data-plane denials are logged, not enforced
+    durability: str = "sync"            # data plane: "sync" (on disk before the ack) or "async"
 
     @property
     def url(self) -> str:

@@ -17,6 +17,7 @@ from podid.store.records import Tags
 from podid.store.tags import merge_tags
 
 GENERATION = "generation"
+_GENERATION_QUERY = select(Meta.value).where(Meta.key == GENERATION)
 
 # entities with an account-unique, case-insensitive name (`name_key` = lower(name)) and a path
 Named = TypeVar("Named", Role, User, ManagedPolicy)
@@ -52,8 +53,8 @@ class StoreBase:
 
     def generation(self) -> int:
         """A counter bumped by every IAM write (cache key for compiled policies)."""
-        with self._read() as s:
-            return int(s.scalar(select(Meta.value).where(Meta.key == GENERATION)) or 0)
+        with self.engine.connect() as conn:   # Core, not a Session: read on every request
+            return int(conn.execute(_GENERATION_QUERY).scalar() or 0)
 
     @staticmethod
     def _ensure_account(s: Session, account_id: str) -> None:

@@ -99,6 +99,12 @@ def set_ready(cluster: Cluster, ready: bool) -> None:
             return
 
 
+def exists(cluster: Cluster) -> bool:
+    """Whether the DaemonSet object is present."""
+    rt = _rt()
+    return cluster.store.get(rt.group, rt.resource, NAMESPACE, POD_IDENTITY_AGENT) is not None
+
+
 def remove(cluster: Cluster) -> None:
     """Delete the DaemonSet (add-on deleted)."""
     rt = _rt()

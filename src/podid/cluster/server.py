@@ -250,6 +250,9 @@ class ClusterManager:
             ds.ensure(m.cluster, m.record.region, found.version)   # agents run elsewhere (`podid agent`)
         elif found is not None and m.agent is None:
             self._start_agent(m, found.version)
+        elif found is not None and not ds.exists(m.cluster):   # e.g. a failed write in _start_agent
+            ds.ensure(m.cluster, m.record.region, found.version)
+            ds.set_ready(m.cluster, True)
         elif found is None:
             if m.agent is not None:
                 self._stop_agent(m)
@@ -318,9 +321,9 @@ def _has_event(store: Any, namespace: str, uid: str, reason: str) -> bool:
 def _purge(engine: Any, cluster: str) -> None:
     from sqlalchemy import delete
 
-    from podid.k8s.sqlstore import k8s_objects, k8s_revisions, k8s_watch_log
+    from podid.k8s.sqlstore import k8s_objects, k8s_revisions, k8s_watch_log, write_transaction
 
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         for table in (k8s_objects, k8s_watch_log, k8s_revisions):
             conn.execute(delete(table).where(table.c.cluster == cluster))
 

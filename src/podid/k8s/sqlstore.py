@@ -15,6 +15,8 @@ from __future__ import annotations
 import builtins
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
@@ -44,6 +46,7 @@ from podid.k8s.store import (
     NotFoundError,
     WatchEvent,
 )
+from podid.store.engine import WRITE_OPTION
 
 metadata = MetaData()
 
@@ -86,6 +89,17 @@ k8s_watch_log = Table(
 )
 
 
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction: on podid's SQLite engines ``BEGIN IMMEDIATE`` (see podid.store.engine), so
+    a writer waits for the lock (busy timeout) instead of failing with "database is locked" when
+    another component (IAM, EKS) committed between its first read and its first write."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
+
+
 def create_tables(engine: Engine) -> None:
     """Create the k8s tables if missing (standalone use; ``podid up`` has migration 0003_k8s)."""
     metadata.create_all(engine)
@@ -105,7 +119,7 @@ class SqlObjectStore:
         self.watch_log_size = watch_log_size
         self._lock = threading.RLock()
         self._writes = 0
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             row = conn.execute(
                 select(k8s_revisions.c.current).where(k8s_revisions.c.cluster == cluster)
             ).first()
@@ -157,7 +171,7 @@ class SqlObjectStore:
     # -- ObjectStore -----------------------------------------------------------------------------
     def create(self, group: str, resource: str, obj: dict[str, Any]) -> dict[str, Any]:
         ns, name = _key(obj)
-        with self._lock, self.engine.begin() as conn:
+        with self._lock, write_transaction(self.engine) as conn:
             if conn.execute(select(k8s_objects.c.id).where(self._where(group, resource, ns, name))).first():
                 raise AlreadyExistsError(name)
             rv = self._bump(conn)
@@ -203,7 +217,7 @@ class SqlObjectStore:
     ) -> dict[str, Any]:
         ns, name = _key(obj)
         where = self._where(group, resource, ns, name)
-        with self._lock, self.engine.begin() as conn:
+        with self._lock, write_transaction(self.engine) as conn:
             stored = conn.execute(select(k8s_objects.c.resource_version).where(where)).scalar()
             if stored is None:
                 raise NotFoundError(name)
@@ -219,7 +233,7 @@ class SqlObjectStore:
         self, group: str, resource: str, namespace: str, name: str, expected_version: int | None = None
     ) -> dict[str, Any]:
         where = self._where(group, resource, namespace, name)
-        with self._lock, self.engine.begin() as conn:
+        with self._lock, write_transaction(self.engine) as conn:
             row = conn.execute(
                 select(k8s_objects.c.resource_version, k8s_objects.c.body).where(where)
             ).first()
@@ -284,5 +298,5 @@ class SqlObjectStore:
         return old
 
     def compact(self, keep: int) -> int:
-        with self._lock, self.engine.begin() as conn:
+        with self._lock, write_transaction(self.engine) as conn:
             return self._compact(conn, keep)

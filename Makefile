@@ -5,10 +5,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+JS_STAMP := js/node_modules/.installed
 
 .PHONY: venv demo test lint typecheck unit bench clean
 
 venv: $(STAMP)
+
+# The AWS SDK for JavaScript v3 (exact versions in js/package-lock.json), used by tests inside pods.
+$(JS_STAMP): js/package.json js/package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	npm ci --prefix js --no-audit --no-fund --loglevel=error
+	@touch $(JS_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +30,7 @@ lint: venv
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 
-test: lint
+test: lint $(JS_STAMP)
 	$(BIN)/python -m pytest
 
 bench: venv

@@ -124,6 +124,10 @@ def up(
         "--data-durability", help="sync: a data-plane write (S3 object, secret, queue...) is on disk "
         "before it is acknowledged; async: snapshots are written in the background (faster writes, a "
         "crash may lose the last ~50 ms; a clean stop loses nothing).")] = "sync",
+    node_role: Annotated[str | None, typer.Option(
+        "--node-role", help="Serve this IAM role (name or ARN; it must trust ec2.amazonaws.com) to pods "
+        "through an IMDSv2 endpoint, like an EKS node's instance profile: pods without Pod Identity or "
+        "IRSA then fall back to it.")] = None,
     node_agent: Annotated[bool, typer.Option(
         "--node-agent/--no-node-agent", help="Run each cluster's eks-pod-identity-agent in this process "
         "while the add-on exists; --no-node-agent when `podid agent` runs on your own nodes.")] = True,
@@ -165,7 +169,7 @@ def up(
     tokens.prune()
     app_state = AppState(config=config, store=store, tokens=tokens, audit=AuditWriter.open(state_dir))
     app_state.extras["cluster.options"] = {"kube_port": kube_port, "kube_host": host,
-                                             "node_agent": node_agent}
+                                             "node_agent": node_agent, "node_role": node_role}
     _run_extensions(app_state)
     info.update(app_state.extras.get("server_info", {}))
     _write_private(state_dir / SERVER_FILE, json.dumps(info, indent=2) + "\n")

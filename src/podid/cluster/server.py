@@ -10,6 +10,8 @@ reconciler when another process created it):
 * an EKS endpoint and CA resolver, so ``aws eks describe-cluster`` returns ``endpoint`` and
   ``certificateAuthority.data`` (and ``aws eks update-kubeconfig`` works);
 * a context in ``DIR/kubeconfig`` (admin bearer token, CA data);
+* with ``--node-role``: an IMDSv2 endpoint (:mod:`podid.imds`, URL in ``server.json``) whose
+  address every pod gets as ``AWS_EC2_METADATA_SERVICE_ENDPOINT``;
 * when the ``eks-pod-identity-agent`` add-on exists: the node role ``podid-node-<cluster>``, the
   in-process agent on 127.0.0.1:<agent port> (pods' ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` is
   rewritten to it by the runtime) and the ``kube-system/eks-pod-identity-agent`` DaemonSet; both go
@@ -103,9 +105,10 @@ class ClusterManager:
     """Owns the TLS listener, the mounted clusters, their agents and the reconciler."""
 
     def __init__(self, state: Any, host: str = "127.0.0.1", port: int | None = None,
-                 node_agent: bool = True) -> None:
+                 node_agent: bool = True, imds: Any = None) -> None:
         self.state = state
         self.node_agent = node_agent
+        self.imds = imds                 # podid.imds.ImdsServer with `podid up --node-role`
         self.svc = service_for(state)
         self.state_dir = Path(state.config.state_dir)
         self.region = state.config.region
@@ -170,7 +173,7 @@ class ClusterManager:
         config = RuntimeConfig(state_dir=self.state_dir, cluster=record.name,
                                aws_endpoint_url=self.state.config.url,
                                agent_url=f"http://127.0.0.1:{agent_port}/v1/credentials",
-                               region=record.region)
+                               region=record.region, imds_url=self.imds.url if self.imds else None)
         return ProcessRuntime(store, issuer, config)
 
     def unmount(self, record: ClusterRecord) -> None:
@@ -287,6 +290,9 @@ class ClusterManager:
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
+        if self.imds is not None:
+            self.imds.start()
+            log.info("node role IMDS on %s", self.imds.url)
         self.server.start()
         self._started = True
         with self._lock:
@@ -310,6 +316,8 @@ class ClusterManager:
                 if m.runtime is not None:
                     m.runtime.close(grace=1.0)
         self.server.stop()
+        if self.imds is not None:
+            self.imds.stop()
 
 
 def _has_event(store: Any, namespace: str, uid: str, reason: str) -> bool:
@@ -328,6 +336,20 @@ def _purge(engine: Any, cluster: str) -> None:
             conn.execute(delete(table).where(table.c.cluster == cluster))
 
 
+def node_imds(state: Any, role: str | None) -> Any:
+    """The IMDSv2 endpoint serving ``role`` (``podid up --node-role``) to pods, or None."""
+    if not role:
+        return None
+    import hashlib
+
+    from podid.imds import ImdsServer, NodeRoleCredentials, create_imds_app
+
+    config = state.config
+    instance_id = "i-" + hashlib.sha256(str(config.state_dir).encode()).hexdigest()[:17]
+    creds = NodeRoleCredentials(state.store, state.tokens, role, config.account_id, instance_id)
+    return ImdsServer(create_imds_app(creds, config.region, config.account_id))
+
+
 def install(state: Any) -> None:
     """``SERVER_EXTENSIONS`` hook (after ``podid.eks.server:install``)."""
     from podid.k8s import create_tables
@@ -335,7 +357,8 @@ def install(state: Any) -> None:
     options = state.extras.get(OPTIONS_KEY) or {}
     create_tables(state.store.engine)   # no-op once migration 0003_k8s ran
     manager = ClusterManager(state, host=options.get("kube_host", "127.0.0.1"), port=options.get("kube_port"),
-                            node_agent=bool(options.get("node_agent", True)))
+                            node_agent=bool(options.get("node_agent", True)),
+                            imds=node_imds(state, options.get("node_role")))
     state.extras[EXTRA_KEY] = manager
     svc = manager.svc
     svc.endpoint_resolvers.append(lambda c: manager.endpoint(c.name) if c.name in manager.mounted else None)
@@ -350,6 +373,8 @@ def install(state: Any) -> None:
         manager.mount(record)
     state.extras.setdefault(INFO_KEY, {}).update(
         {"kube_url": manager.server.url, "kubeconfig": str(manager.kubeconfig_path)})
+    if manager.imds is not None:
+        state.extras[INFO_KEY]["imds_url"] = manager.imds.url
 
     async def startup() -> None:
         await asyncio.to_thread(manager.start)

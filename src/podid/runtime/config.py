@@ -23,7 +23,9 @@ class RuntimeConfig:
     ``aws_endpoint_url`` becomes every pod's ``AWS_ENDPOINT_URL`` (unless the pod sets its own);
     ``agent_url`` replaces the link-local Pod Identity agent address in
     ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` unless ``agent_link_local`` (the agent really listens on
-    169.254.170.23). ``mount_mode``: ``namespace`` = per-container mount namespace with bind mounts at
+    169.254.170.23). ``imds_url`` (``podid up --node-role``) becomes
+    ``AWS_EC2_METADATA_SERVICE_ENDPOINT``; without it pods get ``AWS_EC2_METADATA_DISABLED=true``.
+    ``mount_mode``: ``namespace`` = per-container mount namespace with bind mounts at
     the spec paths (root only), ``rewrite`` = env values/args pointing into a mount are rewritten to
     the pod's directory, ``auto`` = namespace when it works here, else rewrite.
     """
@@ -34,6 +36,7 @@ class RuntimeConfig:
     aws_endpoint_url: str | None = None
     agent_url: str | None = None
     agent_link_local: bool = False
+    imds_url: str | None = None
     region: str | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
     images: ImageMap = field(default_factory=ImageMap.default)

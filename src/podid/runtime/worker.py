@@ -386,8 +386,11 @@ class PodWorker:
             "PATH": str(self.paths.bin),
             "HOME": str(self.paths.home),
             "HOSTNAME": self.name,
-            "AWS_EC2_METADATA_DISABLED": "true",
         }
+        if self.cfg.imds_url:   # the node's instance metadata (node role), as every EC2 pod can reach it
+            base["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = self.cfg.imds_url
+        else:
+            base["AWS_EC2_METADATA_DISABLED"] = "true"
         if self.cfg.region:
             base["AWS_REGION"] = base["AWS_DEFAULT_REGION"] = self.cfg.region
         if self.cfg.aws_endpoint_url:

@@ -10,6 +10,7 @@ pre-compiled regular expression. Patterns with policy variables are compiled per
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -51,7 +52,13 @@ def glob_to_regex(template: Template, *, arn: bool = False) -> str:
 
 
 def compile_template(template: Template, *, arn: bool = False, ignore_case: bool = False) -> Matcher:
-    """Matcher for a resolved template (glob parts are wildcards, literal parts are not)."""
+    """Matcher for a resolved template (glob parts are wildcards, literal parts are not). Cached:
+    templates with policy variables are resolved and compiled per request, with recurring values."""
+    return _compiled(template, arn, ignore_case)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(template: Template, arn: bool, ignore_case: bool) -> Matcher:
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
     return re.compile(glob_to_regex(template, arn=arn), flags).fullmatch  # type: ignore[return-value]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from support.kubectl import require_kubectl
 from support.server import PodidServer, start_podid
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,29 +22,11 @@ LAB = ROOT / "examples" / "lab"
 CLUSTER = "lab"
 NS = "lab"
 BUCKET = "podid-lab-bucket"
-KUBECTL_MIN = (1, 30)
-
-
-def kubectl_version() -> tuple[int, int] | None:
-    """(major, minor) of the kubectl on PATH, or None when there is none."""
-    exe = shutil.which("kubectl")
-    if exe is None:
-        return None
-    out = subprocess.run([exe, "version", "--client", "-o", "json"], capture_output=True, text=True,
-                         timeout=30)
-    info = json.loads(out.stdout or "{}").get("clientVersion") or {}
-    try:
-        return int(info["major"]), int("".join(ch for ch in info["minor"] if ch.isdigit()))
-    except (KeyError, ValueError):
-        return None
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _kubectl_required() -> None:
-    version = kubectl_version()
-    if version is None or version < KUBECTL_MIN:
-        pytest.fail(f"kubectl >= 1.30 is required on PATH for the cluster tests (found: {version})",
-                    pytrace=False)
+    require_kubectl()
 
 
 @dataclass

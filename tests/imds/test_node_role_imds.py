@@ -10,12 +10,19 @@ import httpx
 import pytest
 from tests.cluster.conftest import BUCKET, LAB, NS, Lab
 
+from support.kubectl import require_kubectl
 from support.server import start_podid
 
 NODE_ROLE = "lab-node"
 EC2_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                      "Principal": {"Service": "ec2.amazonaws.com"}}]}
 S3_READ_ALL = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kubectl_required() -> None:
+    require_kubectl()
+
 
 
 @pytest.fixture(scope="module")

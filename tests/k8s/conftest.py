@@ -31,10 +31,17 @@ from podid.k8s import (
     write_kubeconfig,
 )
 from podid.k8s.server import BackgroundServer
+from support.kubectl import require_kubectl
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 TOKEN = "test-admin-token"
 PREFIX = "/clusters/demo"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kubectl_required() -> None:
+    require_kubectl()
+
 
 
 def mark_hook(req: AdmissionRequest) -> dict[str, Any] | None:

@@ -31,12 +31,19 @@ from podid.k8s import (
 )
 from podid.k8s.server import BackgroundServer
 from podid.runtime import ProcessRuntime, RuntimeConfig
+from support.kubectl import require_kubectl
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 TOKEN = "runtime-admin-token"
 PREFIX = "/clusters/rt"
 ISSUER = "https://127.0.0.1/clusters/rt"
 AGENT_URL = "http://127.0.0.1:9/v1/credentials"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kubectl_required() -> None:
+    require_kubectl()
+
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The data plane's acceptance test: the shared peer-accuracy tool replayed against a real ``podid up``.
 
-``/work/shared/tools/peer_accuracy.py`` replays every replayable case of tests/data/iam-cases through
+``tests/data/tools/peer_accuracy.py`` (the shared peer-accuracy tool, copied verbatim) replays every
+replayable case of tests/data/iam-cases through
 real boto3 calls (AssumeRole with session tags and session policies, resource policies set through the
 services' own APIs) and compares the outcome with the expected decision. It takes ~25 s, so it runs
 in CI. Two cases cannot be reproduced by any endpoint because the tool's per-case renaming rewrites
@@ -18,18 +19,16 @@ import pytest
 
 from support.server import start_podid
 
-TOOL = Path("/work/shared/tools/peer_accuracy.py")
-CASES = Path(__file__).resolve().parents[1] / "data" / "iam-cases" / "cases.json"
+DATA = Path(__file__).resolve().parents[1] / "data"
+TOOL = DATA / "tools" / "peer_accuracy.py"
+CASES = DATA / "iam-cases" / "cases.json"
 
 #: Cases whose policies the tool's renaming breaks: ``role/a?p`` becomes ``role/a-TOK?p`` while the role
 #: is renamed ``app-TOK``; ``secret:lab/db-??????`` becomes ``secret:lab/db--TOK??????`` while the secret
 #: is ``lab/db-TOK-XXXXXX``. The rewritten policy does not match, so AWS itself would deny them.
 TOOL_ARTIFACTS = {"cond-arn-06", "resource-svc-05"}
 
-pytestmark = [
-    pytest.mark.timeout(600),
-    pytest.mark.skipif(not TOOL.exists(), reason="the shared peer-accuracy tool is not available"),
-]
+pytestmark = [pytest.mark.timeout(600)]
 
 
 def test_peer_accuracy(tmp_path: Path) -> None:

@@ -230,6 +230,12 @@ class ClusterAPI:
             opts = self._opts(request, user, "kube-apiserver")
             out = await run_in_threadpool(c.create_token, t.namespace or "", t.name or "", body, opts)
             return JSONResponse(out, status_code=201)
+        if rt.resource == "selfsubjectreviews":   # `kubectl auth whoami`
+            if method != "POST":
+                raise errors.method_not_allowed()
+            await read_body(request)
+            anonymous = UserInfo("system:anonymous", groups=("system:unauthenticated",))
+            return JSONResponse(self_subject_review(user or anonymous), status_code=201)
         if rt.resource == "tokenreviews":
             if method != "POST":
                 raise errors.method_not_allowed()
@@ -470,3 +476,14 @@ def create_cluster_api(
     app.state.cluster = cluster
     app.state.api = api
     return app
+
+
+def self_subject_review(user: UserInfo) -> dict[str, Any]:
+    """The SelfSubjectReview answer: who the request authenticated as."""
+    info: dict[str, Any] = {"username": user.username, "groups": list(user.groups)}
+    if user.uid:
+        info["uid"] = user.uid
+    if user.extra:
+        info["extra"] = {k: list(v) for k, v in user.extra.items()}
+    return {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": None}, "status": {"userInfo": info}}

@@ -84,6 +84,7 @@ SCHEMA: dict[str, dict[int, Field]] = {
         4: ("immutable", "bool"),
     },
     "TokenRequest": {1: ("metadata", "ObjectMeta"), 2: ("spec", "TokenRequestSpec")},
+    "SelfSubjectReview": {1: ("metadata", "ObjectMeta")},   # `kubectl auth whoami`: no spec
     "TokenRequestSpec": {
         1: ("audiences", "[]string"),
         3: ("boundObjectRef", "BoundObjectReference"),

@@ -102,6 +102,8 @@ RESOURCES: tuple[ResourceType, ...] = (
         subresources=("status",),
     ),
     ResourceType(AUTHN, "v1", "tokenreviews", "TokenReview", False, "tokenreview", (), ("create",)),
+    ResourceType(AUTHN, "v1", "selfsubjectreviews", "SelfSubjectReview", False, "selfsubjectreview", (),
+                 ("create",)),
 )
 
 SUBRESOURCE_KINDS = {

@@ -43,6 +43,8 @@ _AUTHN = {
     "TokenRequestStatus",
     "BoundObjectReference",
     "UserInfo",
+    "SelfSubjectReview",
+    "SelfSubjectReviewStatus",
 }
 
 # Top-level kinds served, mapped to their model class names.
@@ -57,6 +59,7 @@ KIND_MODELS: dict[tuple[str, str], str] = {
     ("apps/v1", "Deployment"): "V1Deployment",
     ("authentication.k8s.io/v1", "TokenReview"): "V1TokenReview",
     ("authentication.k8s.io/v1", "TokenRequest"): "AuthenticationV1TokenRequest",
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): "V1SelfSubjectReview",
 }
 
 

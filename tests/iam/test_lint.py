@@ -228,3 +228,26 @@ def test_unknown_condition_key_of_a_known_service() -> None:
     assert "UnknownConditionKey" not in codes(known)
     # keys of unknown prefixes (OIDC issuers, custom) are not judged
     assert "UnknownConditionKey" not in codes(web_identity({"StringEquals": {f"{ISSUER}:sub": "x"}}), "trust")
+
+
+def test_findings_carry_source_positions() -> None:
+    text = (
+        '{\n'
+        '  "Version": "2012-10-17",\n'
+        '  "Statement": [\n'
+        '    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},\n'
+        '    {\n'
+        '      "Effect": "Allow",\n'
+        '      "Action": "s3:*",\n'
+        '      "Resource": "*"\n'
+        '    }\n'
+        '  ]\n'
+        '}\n'
+    )
+    found = {f.code: (f.location, f.line, f.column) for f in lint_policy(text, name="p.json")}
+    assert found["ServiceWildcardAction"] == ("p.json: Statement[1].Action", 7, 17)
+    assert found["WildcardResource"] == ("p.json: Statement[1].Resource", 8, 19)
+    single = ('{"Version": "2012-10-17",\n'
+              ' "Statement": {"Effect": "Allow", "NotAction": "iam:*",\n "Resource": "*"}}')
+    positions = {f.code: (f.line, f.column) for f in lint_policy(single, name="s.json")}
+    assert positions["AllowWithNotAction"] == (2, 48)   # single statement object: no [0] in the path

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from podid.iam import Finding, Policy, PolicyError, PolicyKind, parse_policy, validate_policy
 from podid.iam.catalogue import Catalogue
+from podid.iam.jsonpos import loads as json_loads
 
 # code -> (severity, one-line summary); the codes are stable, documented in `podid iam lint --help`
 RULES: dict[str, tuple[str, str]] = {
@@ -421,4 +423,37 @@ def lint_policy(
         findings.extend(_action_rules(policy, cat))
         findings.extend(_trust_rules(policy))
         findings.extend(_list_bucket_rule(policy))
-    return findings
+    return _positioned(findings, doc, policy.name)
+
+
+_LOCATION_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _positioned(findings: list[Finding], doc: object, name: str) -> list[Finding]:
+    """Add 1-based line/column from the source text to findings that lack them (location strings
+    ``NAME: Statement[i].Field...`` name the JSON path)."""
+    if isinstance(doc, bytes | bytearray):
+        doc = bytes(doc).decode("utf-8", errors="replace")
+    if not isinstance(doc, str):
+        return findings
+    try:
+        value, positions = json_loads(doc)
+    except ValueError:
+        return findings
+    single = isinstance(value, dict) and isinstance(value.get("Statement"), dict)
+    out: list[Finding] = []
+    for f in findings:
+        prefix = f"{name}: "
+        if f.line is not None or not f.location.startswith(prefix):
+            out.append(f)
+            continue
+        path: list[str | int] = []
+        for key, index in _LOCATION_PART.findall(f.location[len(prefix):]):
+            if index:
+                if not (single and path == ["Statement"]):
+                    path.append(int(index))
+            else:
+                path.append(key)
+        pos = positions.at(tuple(path))
+        out.append(f if pos is None else replace(f, line=pos[0], column=pos[1]))
+    return out

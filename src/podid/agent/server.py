@@ -31,33 +31,10 @@ from podid.agent.health import HealthTracker, Heartbeat
 from podid.agent.metrics import AgentMetrics
 from podid.agent.ratelimit import TokenBucket
 from podid.agent.upstream import Upstream
+from podid.gateway.listener import bare_host
+from podid.gateway.listener import bind as bind_socket
 
 log = logging.getLogger("podid.agent")
-
-
-def bare_host(host: str) -> str:
-    """`[::1]` -> `::1`."""
-    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening, non-blocking TCP socket on host:port (IPv6 sockets are v6-only)."""
-    host = bare_host(host)
-    info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    # proto must be IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets that say so
-    # (with proto 0 every response pays Nagle + delayed ACK, ~40 ms on loopback).
-    sock = socket.socket(info[0], socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if info[0] == socket.AF_INET6:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        sock.bind(info[4])
-        sock.listen(1024)
-        sock.setblocking(False)
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 def bind_group(

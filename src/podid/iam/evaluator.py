@@ -72,9 +72,11 @@ def _scan(
             res = stmt.resources
             if res is not None and (res.negated if res.any else not res.matches(resource, ctx)):
                 continue
-            if stmt.conditions and not all(test.evaluate(ctx) for test in stmt.conditions):
-                continue
-            (denies if stmt.effect == "Deny" else allows).append(_ref(stmt, kind))
+            for test in stmt.conditions:   # a plain loop: all(genexpr) costs a generator per statement
+                if not test.evaluate(ctx):
+                    break
+            else:
+                (denies if stmt.effect == "Deny" else allows).append(_ref(stmt, kind))
     return allows
 
 

@@ -15,6 +15,10 @@ processes with the identity EKS would give them, and `kubectl exec ... aws ...` 
 checklist: the pod is its own role, the allowed prefix lists, the blocked prefix and the default
 ServiceAccount get nothing. Then the IRSA variant (seeds 003/004): an annotated ServiceAccount and
 AssumeRoleWithWebIdentity against the cluster's OIDC issuer.
+
+Part 4 — the seeds' attack scenario: with `podid up --node-role`, a pod without Pod Identity falls
+back to the node's role through IMDS; an over-broad node role hands every pod every prefix, and a
+locked-down one leaves the default ServiceAccount with AccessDenied.
 """
 
 from __future__ import annotations
@@ -224,6 +228,32 @@ def part_irsa(env: Path, cluster: str, ns: str) -> None:
                   "AccessDenied")
 
 
+def part_blast_radius(work: Path) -> None:
+    banner("Part 4: the blast radius of an over-broad node role (podid up --node-role)")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    s3_read_all = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    node_args = ("--cluster", "lab", "--kube-port", "0", "--node-role", "lab-node")
+    with podid_up(work / "state-node", *node_args) as env:
+        shell(env, "aws iam create-role --role-name lab-node --assume-role-policy-document "
+                   f"{shlex.quote(trust)} --query Role.Arn --output text")
+        shell(env, f"aws iam attach-role-policy --role-name lab-node --policy-arn {s3_read_all}")
+        shell(env, f"aws s3 mb s3://{BUCKET}")
+        shell(env, f"printf 'not for this pod' | aws s3 cp - s3://{BUCKET}/blocked/secret.txt")
+        shell(env, "kubectl create namespace lab")
+        shell(env, "kubectl apply -f examples/lab/s3-deny-test.yaml")
+        shell(env, "kubectl -n lab wait --for=condition=Ready pod/s3-deny-test --timeout=60s")
+        out = shell(env, "kubectl exec -n lab s3-deny-test -- aws sts get-caller-identity --query Arn")
+        if "assumed-role/lab-node/" not in out:
+            raise SystemExit("the pod did not fall back to the node role")
+        shell(env, f"kubectl exec -n lab s3-deny-test -- aws s3 cp s3://{BUCKET}/blocked/secret.txt -")
+        print("(the default ServiceAccount read another team's prefix: the node role is the blast radius)",
+              flush=True)
+        shell(env, f"aws iam detach-role-policy --role-name lab-node --policy-arn {s3_read_all}")
+        expect_denied(env, f"kubectl exec -n lab s3-deny-test -- aws s3 ls s3://{BUCKET}/blocked/",
+                      "AccessDenied")
+
+
 def part_control_plane(work: Path) -> None:
     banner("Part 2: podid up — the seeds' IAM and EKS steps with the real aws CLI")
     cluster, ns, sa = "lab", "lab", "s3-reader"
@@ -273,6 +303,7 @@ def main() -> int:
     part_judge()
     with tempfile.TemporaryDirectory(prefix="podid-demo-") as tmp:
         part_control_plane(Path(tmp))
+        part_blast_radius(Path(tmp))
     return 0
 
 

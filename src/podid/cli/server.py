@@ -128,6 +128,9 @@ def up(
         "--node-role", help="Serve this IAM role (name or ARN; it must trust ec2.amazonaws.com) to pods "
         "through an IMDSv2 endpoint, like an EKS node's instance profile: pods without Pod Identity or "
         "IRSA then fall back to it.")] = None,
+    issuer_tls: Annotated[bool, typer.Option(
+        "--issuer-tls", help="Serve the clusters' OIDC issuers over HTTPS on the Kubernetes port, with "
+        "the local CA in the state dir (ca.crt), instead of plain http on --port.")] = False,
     node_agent: Annotated[bool, typer.Option(
         "--node-agent/--no-node-agent", help="Run each cluster's eks-pod-identity-agent in this process "
         "while the add-on exists; --no-node-agent when `podid agent` runs on your own nodes.")] = True,
@@ -169,7 +172,8 @@ def up(
     tokens.prune()
     app_state = AppState(config=config, store=store, tokens=tokens, audit=AuditWriter.open(state_dir))
     app_state.extras["cluster.options"] = {"kube_port": kube_port, "kube_host": host,
-                                             "node_agent": node_agent, "node_role": node_role}
+                                             "node_agent": node_agent, "node_role": node_role,
+                                             "issuer_tls": issuer_tls}
     _run_extensions(app_state)
     info.update(app_state.extras.get("server_info", {}))
     _write_private(state_dir / SERVER_FILE, json.dumps(info, indent=2) + "\n")

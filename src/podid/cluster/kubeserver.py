@@ -33,13 +33,15 @@ async def _not_found(request: Request) -> Response:
 class ClusterRouter:
     """ASGI app: ``/clusters/<name>`` -> that cluster's app; anything else -> a 404 Status."""
 
-    def __init__(self) -> None:
+    def __init__(self, extra_routes: list[BaseRoute] | None = None) -> None:
+        self._extra = list(extra_routes or [])   # matched first (e.g. the clusters' OIDC issuer routes)
         self._apps: dict[str, ASGIApp] = {}
         self._lock = threading.Lock()
         self._router = Router(routes=self._routes())
 
     def _routes(self) -> list[BaseRoute]:
-        routes: list[BaseRoute] = [Mount(f"{PREFIX}/{name}", app=app) for name, app in self._apps.items()]
+        routes: list[BaseRoute] = list(self._extra)
+        routes += [Mount(f"{PREFIX}/{name}", app=app) for name, app in self._apps.items()]
         routes.append(Route("/{path:path}", _not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
         return routes
 

@@ -105,7 +105,7 @@ class ClusterManager:
     """Owns the TLS listener, the mounted clusters, their agents and the reconciler."""
 
     def __init__(self, state: Any, host: str = "127.0.0.1", port: int | None = None,
-                 node_agent: bool = True, imds: Any = None) -> None:
+                 node_agent: bool = True, imds: Any = None, issuer_tls: bool = False) -> None:
         self.state = state
         self.node_agent = node_agent
         self.imds = imds                 # podid.imds.ImdsServer with `podid up --node-role`
@@ -116,7 +116,7 @@ class ClusterManager:
         self.admin_token = pki.admin_token(self.state_dir)
         admin = state.store.bootstrap_admin(state.config.account_id)
         self.admin_arns = frozenset({admin.user_arn})
-        self.router = ClusterRouter()
+        self.router = ClusterRouter(self._issuer_routes(issuer_tls))
         certfile, keyfile = pki.cert_paths(self.state_dir)
         self.server = KubeServer(self.router, host, port if port is not None else state.config.port + 1,
                                  certfile, keyfile)
@@ -125,6 +125,15 @@ class ClusterManager:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = False
+
+    def _issuer_routes(self, issuer_tls: bool) -> list[Any]:
+        """With ``--issuer-tls`` the issuers are served on this TLS listener too (and named by it)."""
+        if not issuer_tls:
+            return []
+        from podid.eks.server import OIDC_PREFIX
+        from podid.oidc import cluster_routes
+
+        return list(cluster_routes(self.svc.resolve_issuer, OIDC_PREFIX))
 
     # -- URLs ------------------------------------------------------------------------------------
     def endpoint(self, name: str) -> str:
@@ -358,9 +367,14 @@ def install(state: Any) -> None:
     create_tables(state.store.engine)   # no-op once migration 0003_k8s ran
     manager = ClusterManager(state, host=options.get("kube_host", "127.0.0.1"), port=options.get("kube_port"),
                             node_agent=bool(options.get("node_agent", True)),
-                            imds=node_imds(state, options.get("node_role")))
+                            imds=node_imds(state, options.get("node_role")),
+                            issuer_tls=bool(options.get("issuer_tls")))
     state.extras[EXTRA_KEY] = manager
     svc = manager.svc
+    if options.get("issuer_tls"):
+        # issuer URLs (token `iss`, describe-cluster) name the TLS listener; STS trusts the local CA
+        svc.base_url = manager.server.url
+        state.extras["oidc.loopback_ca"] = str(manager.state_dir / "ca.crt")
     svc.endpoint_resolvers.append(lambda c: manager.endpoint(c.name) if c.name in manager.mounted else None)
     ca_data = base64.b64encode(manager.cert.ca_pem.encode()).decode()
     svc.ca_resolvers.append(lambda c: ca_data if c.name in manager.mounted else None)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import ssl
 import threading
 import time
 from typing import Any
@@ -99,6 +100,10 @@ def issuer_fetch_url(iss: str) -> tuple[str, bool]:
     raise _invalid(_NO_KEY)
 
 
+#: AppState.extras key: the local CA file (PEM) that https issuers on loopback are verified against
+LOOPBACK_CA_KEY = "oidc.loopback_ca"
+
+
 def _fetcher(ctx: CallContext, iss: str) -> JWKSFetcher:
     """The cached key source of issuer ``iss`` (one per issuer URL, at most MAX_FETCHERS)."""
     url, allow_http = issuer_fetch_url(iss)
@@ -108,14 +113,19 @@ def _fetcher(ctx: CallContext, iss: str) -> JWKSFetcher:
         if entry is None:
             if len(cache) >= MAX_FETCHERS:
                 cache.pop(next(iter(cache)))[1].close()
-            client = _http_client(loopback=allow_http)
+            client = _http_client(loopback=allow_http or is_loopback_host(urlsplit(url).hostname),
+                                  ca=ctx.app.extras.get(LOOPBACK_CA_KEY))
             entry = cache[url] = (JWKSFetcher(url, client=client, allow_http=allow_http, ttl=300.0,
                                               min_refresh_interval=5.0), client)
     return entry[0]
 
 
-def _http_client(*, loopback: bool) -> httpx.Client:
-    """Loopback issuers ignore proxy settings; external ones honour them when they parse."""
+def _http_client(*, loopback: bool, ca: str | None = None) -> httpx.Client:
+    """Loopback issuers ignore proxy settings (and, served by `podid up --issuer-tls`, are verified
+    against podid's local CA, ``ca``); external ones honour proxies when they parse."""
+    if loopback and ca:
+        return httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=False, trust_env=False,
+                            verify=ssl.create_default_context(cafile=ca))
     if not loopback:
         try:
             return httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=False, trust_env=True)

@@ -12,10 +12,11 @@ JS_STAMP := js/node_modules/.installed
 venv: $(STAMP)
 
 # The AWS SDK for JavaScript v3 (exact versions in js/package-lock.json), used by tests inside pods.
+# If npm cannot install it, the other tests still run and tests/cluster/test_js_sdk.py fails saying so.
 $(JS_STAMP): js/package.json js/package-lock.json
-	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
-	npm ci --prefix js --no-audit --no-fund --loglevel=error
-	@touch $(JS_STAMP)
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm) || true
+	@if npm ci --prefix js --no-audit --no-fund --loglevel=error; then touch $(JS_STAMP); \
+	else echo "npm ci --prefix js failed: the JS SDK tests will fail" >&2; fi
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -124,9 +124,8 @@ def test_upstream_errors_map_status_and_body(agent: Agent, upstream: FakeUpstrea
 
 def test_rate_limit_429(upstream: FakeUpstream) -> None:
     with AgentThread(_config(request_rate=0.001, request_burst=2), upstream) as agent:
-        statuses = [
-            httpx.get(_url(agent), headers={"Authorization": make_token()}).status_code for _ in range(4)
-        ]
+        token = make_token()
+        statuses = [httpx.get(_url(agent), headers={"Authorization": token}).status_code for _ in range(4)]
         assert statuses == [200, 200, 429, 429]
         response = httpx.get(_url(agent), headers={"Authorization": make_token()})
         assert response.text == "Too Many Requests\n"
@@ -139,8 +138,9 @@ def test_probes_status_and_metrics(agent: Agent) -> None:
     assert httpx.get(probe + "/healthz").status_code == 200
     assert httpx.get(probe + "/readyz").status_code == 200
     assert httpx.get(metrics + "/healthz").status_code == 200
-    httpx.get(_url(agent), headers={"Authorization": make_token()})
-    httpx.get(_url(agent), headers={"Authorization": make_token()})
+    token = make_token()  # one token: two minted across a second boundary would differ
+    httpx.get(_url(agent), headers={"Authorization": token})
+    httpx.get(_url(agent), headers={"Authorization": token})
     status = httpx.get(probe + "/status").json()
     assert status["status"] == "HEALTHY" and status["clusterName"] == "c1" and status["cacheEntries"] >= 1
     text = httpx.get(metrics + "/metrics").text

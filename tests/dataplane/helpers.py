@@ -46,10 +46,19 @@ def backend_client(
         aws_secret_access_key="secret",
     )
 
+    last_params: dict[str, Any] = {}
+
+    def remember(params: dict[str, Any], **_: Any) -> None:
+        last_params.clear()
+        last_params.update(params)
+
     def send(request: Any, **kwargs: Any) -> AWSResponse:
         op = str(kwargs.get("event_name", "")).rsplit(".", 1)[-1] or None
-        resp = backend.forward(service, raw_request(request), operation=op, region=region)
+        bucket, key = last_params.get("Bucket"), last_params.get("Key")
+        target = (bucket, key) if service == "s3" and bucket and key else None  # as the gateway passes it
+        resp = backend.forward(service, raw_request(request), operation=op, region=region, s3_object=target)
         return AWSResponse(request.url, resp.status, dict(resp.headers), _Raw(resp.body))  # type: ignore[arg-type]
 
+    client.meta.events.register("provide-client-params", remember)
     client.meta.events.register("before-send", send)
     return client

@@ -346,3 +346,31 @@ def test_component_migrations_match_their_tables(store: Store, owner: str) -> No
                           and getattr(d[1], "table", None) is not None
                           and d[1].table.name not in tables.tables)]
     assert diffs == []
+
+
+def test_one_generation_per_call(store: Store) -> None:
+    """Inside one API call the counter is read once; the call's own writes and other writers'
+    writes after the call are seen."""
+    from sqlalchemy import event
+
+    queries: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "meta" in statement.lower():
+            queries.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        g0 = store.generation()
+        with store.one_generation():
+            queries.clear()
+            assert store.generation() == g0 and store.generation() == g0
+            assert len(queries) == 1
+            store.create_role(ACCT, "in-call", TRUST)
+            assert store.generation() == g0 + 1     # the call's own write is seen at once
+        other = Store(store.engine)                  # another writer (process) on the same database
+        other.create_role(ACCT, "elsewhere", TRUST)
+        with store.one_generation():
+            assert store.generation() == g0 + 2     # a new call reads the database again
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)

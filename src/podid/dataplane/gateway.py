@@ -206,7 +206,8 @@ def forward(ctx: CallContext, wire: WireRequest) -> Response:
     _judge(ctx, wire, scope, items, record_mode(state))
     check_policy_update(scope, ctx.operation, ctx.params)
     raw = dp.backend.forward(scope, RawRequest(wire.method, wire.raw_path, wire.query, headers, body),
-                             operation=ctx.operation, region=ctx.region)
+                             operation=ctx.operation, region=ctx.region,
+                             s3_object=(bucket, key) if scope == "s3" and bucket and key else None)
     if scope == "s3" and raw.status == 404 and ctx.operation in _OBJECT_READS and bucket:
         _missing_object_needs_list(ctx, wire, request, dp, raw)
     return _to_response(raw, ctx.request_id, head=wire.method == "HEAD")

@@ -1,15 +1,16 @@
-"""Durable state for the embedded moto: per-service snapshots plus content-addressed S3 blobs.
+"""Durable state for the embedded moto: per-service snapshots, an S3 object journal, S3 blobs.
 
 moto keeps everything in memory. After a successful mutating call the service is marked dirty and
 its moto backends (podid's account, every region touched) are pickled to
 ``<dir>/<service>.pkl`` (write to a temp file, fsync, atomic rename, fsync the directory).
 S3 object bodies are not pickled inline: each object's bytes are written once to
-``<dir>/blobs/<sha256>`` and the snapshot holds only the digest, so a snapshot costs
-O(number of objects), not O(bytes stored). Blobs no longer referenced are removed after each S3
-snapshot.
+``<dir>/blobs/<sha256>`` and the snapshot holds only the digest (:mod:`podid.dataplane.codec`).
+Blobs no longer referenced are removed after each S3 snapshot.
 
-Durability modes: ``sync`` (default) -- the call that changed state returns only after a
-snapshot containing its change is on disk (concurrent writers share one snapshot: group commit);
+Durability modes: ``sync`` (default) -- the call that changed state returns only after its change
+is on disk: a PutObject/CopyObject/DeleteObject that changed one key appends that key's new state
+to ``<dir>/s3.journal`` (:mod:`podid.dataplane.journal`; one fsync, concurrent writers share it),
+anything else writes the service's snapshot (concurrent writers share one snapshot: group commit);
 ``async`` -- a background thread writes the snapshot ``flush_delay`` seconds after the first
 unflushed change (a crash can lose that window; a clean ``close()`` loses nothing).
 """
@@ -17,19 +18,18 @@ unflushed change (a crash can lose that window; a clean ``close()`` loses nothin
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
-import os
 import pickle
 import threading
-import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
-
+from podid.dataplane import journal
+from podid.dataplane.codec import BlobStore, SnapshotPickler, atomic_write, loading_blobs
+from podid.dataplane.codec import load_private_key as _load_private_key  # noqa: F401  (in old snapshots)
+from podid.dataplane.codec import restore_key as _restore_key  # noqa: F401  (in old snapshots)
+from podid.dataplane.journal import Journal, JournalRecord
 from podid.dataplane.services import SERVICES, moto_name
 
 Durability = Literal["sync", "async"]
@@ -37,146 +37,6 @@ Durability = Literal["sync", "async"]
 _SNAPSHOT_VERSION = 1
 _BACKEND_DICT_ATTRS = frozenset({"backend", "service_name", "_use_boto3_regions", "_additional_regions",
                                  "_id"})
-_blob_dir: Path | None = None
-_FRESH: dict[type, Any] = {
-    type(threading.Lock()): threading.Lock,
-    type(threading.RLock()): threading.RLock,
-    threading.Condition: threading.Condition,
-    threading.Event: threading.Event,
-    threading.Semaphore: threading.Semaphore,
-}   # set while loading a snapshot (read by _restore_key)
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-_PRIVATE_KEYS = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey,
-                 ed448.Ed448PrivateKey)
-_PUBLIC_KEYS = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
-
-
-def _load_private_key(der: bytes) -> Any:
-    return serialization.load_der_private_key(der, None)
-
-
-def _restore_key(state: dict[str, Any], digest: str | None) -> Any:
-    """Rebuild a moto ``FakeKey`` from its pickled metadata and its blob."""
-    from moto.s3.models import FakeKey
-
-    value = b""
-    if digest is not None:
-        if _blob_dir is None:
-            raise RuntimeError("S3 blob directory not set while loading")
-        value = (_blob_dir / digest).read_bytes()
-    key: Any = FakeKey.__new__(FakeKey)
-    key.__setstate__({**state, "value": value})
-    return key
-
-
-#: type -> "fresh" | "private" | "public" | "s3key" | "plain" (see _SnapshotPickler._kind)
-_KINDS: dict[type, str] = {}
-
-
-class _SnapshotPickler(pickle.Pickler):
-    """Pickler that stores S3 object bodies as content-addressed blob files."""
-
-    def __init__(self, file: io.BytesIO, store: _BlobStore) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.store = store
-        from moto.s3.models import FakeKey
-
-        self._fake_key = FakeKey
-
-    def _kind(self, cls: type) -> str:
-        """What :meth:`reducer_override` does with instances of ``cls`` (cached per type: the
-        isinstance checks against cryptography's ABCs are slow and run for every pickled object)."""
-        kind = _KINDS.get(cls)
-        if kind is None:
-            if cls in _FRESH:
-                kind = "fresh"
-            elif issubclass(cls, _PRIVATE_KEYS):
-                kind = "private"
-            elif issubclass(cls, _PUBLIC_KEYS):
-                kind = "public"
-            elif issubclass(cls, self._fake_key):
-                kind = "s3key"
-            else:
-                kind = "plain"
-            _KINDS[cls] = kind
-        return kind
-
-    def reducer_override(self, obj: Any) -> Any:
-        kind = self._kind(type(obj))
-        if kind == "plain":
-            return NotImplemented
-        if kind == "fresh":         # locks & co. are recreated empty, never pickled
-            return (_FRESH[type(obj)], ())
-        if kind == "private":       # KMS asymmetric keys (cryptography objects)
-            der = obj.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-            return (_load_private_key, (der,))
-        if kind == "public":
-            der = obj.public_bytes(serialization.Encoding.DER,
-                                   serialization.PublicFormat.SubjectPublicKeyInfo)
-            return (serialization.load_der_public_key, (der,))
-        state = obj.__dict__.copy()
-        state.pop("_value_buffer", None)
-        state.pop("lock", None)
-        digest = self.store.put_key(obj)
-        return (_restore_key, (state, digest))
-
-
-class _BlobStore:
-    """Content-addressed files for S3 object bodies, with a per-key digest cache."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._cache: weakref.WeakKeyDictionary[Any, tuple[int, int, str]] = weakref.WeakKeyDictionary()
-        self.referenced: set[str] = set()
-
-    def put_key(self, key: Any) -> str | None:
-        buf = getattr(key, "_value_buffer", None)
-        ident = (id(buf), int(getattr(key, "contentsize", 0) or 0))
-        cached = self._cache.get(key)
-        if cached is not None and cached[:2] == ident:
-            self.referenced.add(cached[2])
-            return cached[2]
-        try:
-            value = key.value
-        except ValueError:   # buffer closed: key was disposed
-            return None
-        digest = hashlib.sha256(value).hexdigest()
-        path = self.root / digest
-        if not path.exists():
-            self.root.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, value)
-        self._cache[key] = (*ident, digest)
-        self.referenced.add(digest)
-        return digest
-
-    def collect(self, keep: set[str]) -> None:
-        if not self.root.is_dir():
-            return
-        for entry in self.root.iterdir():
-            if entry.name not in keep and not entry.name.endswith(".tmp"):
-                with contextlib.suppress(OSError):
-                    entry.unlink()
 
 
 class Persister:
@@ -188,7 +48,12 @@ class Persister:
         self.locks = locks
         self.durability = durability
         self.flush_delay = flush_delay
-        self.blobs = _BlobStore(root / "blobs")
+        self.blobs = BlobStore(root / "blobs")
+        self.journal = Journal(root / "s3.journal", self.blobs)
+        self._journal_seq = 0          # last sequence number handed out (S3 lock held)
+        self._journal_durable = 0      # every record up to this one is on disk
+        self._pending: list[JournalRecord] = []
+        self._pending_lock = threading.Lock()
         self._dirty_gen = dict.fromkeys(SERVICES, 0)
         self._flushed_gen = dict.fromkeys(SERVICES, 0)
         self._flush_locks = {svc: threading.Lock() for svc in SERVICES}
@@ -215,7 +80,6 @@ class Persister:
 
     def load(self) -> None:
         """Replace moto's in-memory state for every podid service with what is on disk."""
-        global _blob_dir
         for service in SERVICES:
             bd = self._backend_dict(service)
             with self.locks[service]:
@@ -226,23 +90,36 @@ class Persister:
                 for attr, value in vars(bd).items():
                     if attr not in _BACKEND_DICT_ATTRS and hasattr(value, "clear"):
                         value.clear()
-                path = self.root / f"{service}.pkl"
-                if not path.exists():
-                    continue
-                _blob_dir = self.blobs.root
-                try:
-                    payload = pickle.loads(path.read_bytes())
-                finally:
-                    _blob_dir = None
-                if payload.get("version") != _SNAPSHOT_VERSION:
-                    raise RuntimeError(f"{path}: unsupported snapshot version {payload.get('version')}")
-                state = payload["state"]
-                for acct, regions in state["backends"].items():
-                    target = bd[acct]
-                    for region, backend in regions.items():
-                        dict.__setitem__(target, region, backend)
-                for attr, value in state["extra"].items():
-                    setattr(bd, attr, value)
+                snapshot_seq = self._load_snapshot(service, bd)
+                if service == "s3":
+                    self._replay_journal(bd, snapshot_seq)
+
+    def _load_snapshot(self, service: str, bd: Any) -> int:
+        """Install ``<service>.pkl`` into moto; the journal sequence number it contains."""
+        path = self.root / f"{service}.pkl"
+        if not path.exists():
+            return 0
+        with loading_blobs(self.blobs.root):
+            payload = pickle.loads(path.read_bytes())
+        if payload.get("version") != _SNAPSHOT_VERSION:
+            raise RuntimeError(f"{path}: unsupported snapshot version {payload.get('version')}")
+        state = payload["state"]
+        for acct, regions in state["backends"].items():
+            target = bd[acct]
+            for region, backend in regions.items():
+                dict.__setitem__(target, region, backend)
+        for attr, value in state["extra"].items():
+            setattr(bd, attr, value)
+        return int(payload.get("journal_seq", 0))
+
+    def _replay_journal(self, bd: Any, snapshot_seq: int) -> None:
+        """Apply the S3 journal's records newer than the snapshot, in sequence order."""
+        with loading_blobs(self.blobs.root):
+            records = [r for r in self.journal.read() if r["seq"] > snapshot_seq]
+        records.sort(key=lambda r: r["seq"])
+        for record in records:
+            journal.apply(record, bd)
+        self._journal_seq = self._journal_durable = max([snapshot_seq, *(r["seq"] for r in records)])
 
     # -- write path -----------------------------------------------------------------------------
     def mark_dirty(self, service: str) -> None:
@@ -261,6 +138,49 @@ class Persister:
         self._ensure_thread()
         self._wake.set()
 
+    # -- S3 object journal (sync mode) -----------------------------------------------------------
+    @property
+    def journaling(self) -> bool:
+        """Whether single-key S3 changes go to the journal (``sync`` mode only)."""
+        return self.durability == "sync"
+
+    def s3_bucket(self, account: str, bucket: str) -> Any:
+        """moto's bucket, if the journal may record changes to it (no event notifications: those
+        change other services too, so they take the snapshot path)."""
+        regions = dict.get(self._backend_dict("s3"), account)
+        backend = regions.get("aws") if regions is not None else None
+        found = backend.buckets.get(bucket) if backend is not None else None
+        if found is None or found.notification_configuration is not None:
+            return None
+        return found
+
+    def capture_s3_key(self, account: str, bucket: Any, key: str, before: list[Any]) -> JournalRecord | None:
+        """A record of ``key``'s new state (S3 lock held), or None when its versions did not change
+        (nothing to record, or moto changed another key than the one podid parsed: snapshot)."""
+        after = list(bucket.keys.getlist(key, []))
+        if len(after) == len(before) and all(a is b for a, b in zip(after, before, strict=True)):
+            return None
+        backend = self._backend_dict("s3")[account]["aws"]
+        self._journal_seq += 1
+        return journal.encode(self._journal_seq, account, bucket.name, key, after,
+                              journal.key_tags(backend, after), self.blobs)
+
+    def append(self, record: JournalRecord) -> None:
+        """Make ``record`` durable; concurrent callers share one write and fsync (group commit)."""
+        with self._pending_lock:
+            self._pending.append(record)
+        with self._flush_locks["s3"]:
+            if self._journal_durable >= record.seq:
+                return      # written by another caller's batch, or covered by a snapshot
+            with self._pending_lock:
+                batch, self._pending = self._pending, []
+            batch = sorted((r for r in batch if r.seq > self._journal_durable), key=lambda r: r.seq)
+            if batch:
+                self.journal.append(batch)
+                self._journal_durable = batch[-1].seq
+            if self.journal.wants_snapshot():
+                self._snapshot("s3")
+
     def _snapshot(self, service: str) -> None:
         """Pickle one service's state (flush lock held) and write it atomically."""
         buf = io.BytesIO()
@@ -269,12 +189,16 @@ class Persister:
             self.blobs.referenced = set()
         with self.locks[service]:
             gen = self._dirty_gen[service]
-            _SnapshotPickler(buf, self.blobs).dump({"version": _SNAPSHOT_VERSION,
-                                                     "state": self._state(service)})
-        _atomic_write(self.root / f"{service}.pkl", buf.getvalue())
+            seq = self._journal_seq
+            SnapshotPickler(buf, self.blobs).dump({"version": _SNAPSHOT_VERSION, "journal_seq": seq,
+                                                    "state": self._state(service)})
+        atomic_write(self.root / f"{service}.pkl", buf.getvalue())
         self._flushed_gen[service] = gen
         self.snapshots_written += 1
         if is_s3:
+            # every record already in the journal has seq <= seq (appends hold this flush lock)
+            self.journal.reset()
+            self._journal_durable = max(self._journal_durable, seq)
             self.blobs.collect(set(self.blobs.referenced))
 
     def flush(self) -> None:
@@ -307,3 +231,4 @@ class Persister:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.flush()
+        self.journal.close()

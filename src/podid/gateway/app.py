@@ -82,6 +82,13 @@ class Gateway:
         self.authenticator = Authenticator(state.store, state.tokens)
 
     def handle(self, wire: WireRequest) -> Response:
+        one_generation = getattr(self.state.store, "one_generation", None)
+        if one_generation is None:
+            return self._handle(wire)
+        with one_generation():
+            return self._handle(wire)
+
+    def _handle(self, wire: WireRequest) -> Response:
         request_id = str(uuid.uuid4())
         config = self.state.config
         service = route(wire)

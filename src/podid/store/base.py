@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select, update
@@ -18,6 +19,8 @@ from podid.store.tags import merge_tags
 
 GENERATION = "generation"
 _GENERATION_QUERY = select(Meta.value).where(Meta.key == GENERATION)
+#: inside :meth:`StoreBase.one_generation`: the generation read by this call, once read
+_CALL_GENERATION: ContextVar[list[int] | None] = ContextVar("podid_call_generation", default=None)
 
 # entities with an account-unique, case-insensitive name (`name_key` = lower(name)) and a path
 Named = TypeVar("Named", Role, User, ManagedPolicy)
@@ -50,11 +53,34 @@ class StoreBase:
                 if bump:
                     s.execute(update(Meta).where(Meta.key == GENERATION).values(value=Meta.value + 1))
                 yield s
+        memo = _CALL_GENERATION.get()
+        if bump and memo:
+            memo.clear()   # committed: later reads in this call see the new generation
 
     def generation(self) -> int:
-        """A counter bumped by every IAM write (cache key for compiled policies)."""
+        """A counter bumped by every IAM write (cache key for compiled policies).
+
+        Read from the database (other processes and replicas write too), once per API call inside
+        :meth:`one_generation`; a write in the same call makes the next read go to the database."""
+        memo = _CALL_GENERATION.get()
+        if memo:
+            return memo[0]
         with self.engine.connect() as conn:   # Core, not a Session: read on every request
-            return int(conn.execute(_GENERATION_QUERY).scalar() or 0)
+            value = int(conn.execute(_GENERATION_QUERY).scalar() or 0)
+        if memo is not None:
+            memo.append(value)
+        return value
+
+    @staticmethod
+    @contextmanager
+    def one_generation() -> Iterator[None]:
+        """Scope of one API call: authentication and authorization see the same IAM generation
+        (and the counter is read once instead of once per cache lookup)."""
+        token = _CALL_GENERATION.set([])
+        try:
+            yield
+        finally:
+            _CALL_GENERATION.reset(token)
 
     @staticmethod
     def _ensure_account(s: Session, account_id: str) -> None:

@@ -12,7 +12,8 @@ Paths measured in the same run, all with boto3 doing the same serialisation/pars
 The three HTTP servers run at the same time and are measured in alternating blocks (so machine
 noise hits them alike). The judge's share is measured in-process: ``authorization_items`` (with its
 backend lookups) plus ``CallContext.authorize`` (policy cache, global keys, ``podid.iam.evaluate``)
-for the same GetObject, divided by the podid-http latency. Usage: ``python bench/dataplane_bench.py [--n 500]``.
+for the same GetObject, divided by the podid-http latency.
+Usage: ``python bench/dataplane_bench.py [--n 500]``.
 """
 
 from __future__ import annotations

@@ -66,9 +66,7 @@ def _scan(
     allows: list[StatementRef] = []
     action, service, resource, ctx = req._action, req._service, req.resource, req._ctx
     for policy in policies:
-        for stmt in policy.candidates(service):   # _applies, inlined: this is the hottest loop
-            if not stmt.actions.matches(action):
-                continue
+        for stmt in policy.for_action(action, service):   # _applies, inlined: the hottest loop
             res = stmt.resources
             if res is not None and (res.negated if res.any else not res.matches(resource, ctx)):
                 continue
@@ -76,7 +74,10 @@ def _scan(
                 if not test.evaluate(ctx):
                     break
             else:
-                (denies if stmt.effect == "Deny" else allows).append(_ref(stmt, kind))
+                ref = stmt.ref             # _ref, inlined
+                if ref.kind != kind:
+                    ref = replace(ref, kind=kind)
+                (denies if stmt.effect == "Deny" else allows).append(ref)
     return allows
 
 
@@ -127,6 +128,15 @@ def _allowed(identity: list[StatementRef], resource: list[StatementRef],
 def evaluate(request: Request, policies: PolicySet) -> Decision:
     """Decide `request` against every policy that applies to it."""
     denies: list[StatementRef] = []
+    if (policies.resource is None and policies.boundary is None and policies.session is None
+            and policies.scp is None and policies.rcp is None and request.resource_account is None):
+        # identity policies alone (the common case): the general logic below reduces to this
+        allows = _scan(policies.identity, "identity", request, denies)
+        if denies:
+            return Decision("explicit_deny", tuple(denies), "identity")
+        if allows:
+            return Decision("allowed", tuple(allows), None)
+        return Decision("implicit_deny", (), "identity")
     identity_allows = _scan(policies.identity, "identity", request, denies)
     boundary_allows = (
         _scan(policies.boundary, "boundary", request, denies) if policies.boundary is not None else None

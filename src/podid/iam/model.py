@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from podid.iam.conditions import CondTest
 from podid.iam.principals import PrincipalSpec
@@ -73,8 +73,12 @@ class StatementRef:
     effect: str
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
+    """The judge's answer: the outcome, the statements that decided it, and where a deny came from.
+
+    Immutable; a NamedTuple rather than a frozen dataclass because one is built per decision and
+    a frozen dataclass's ``__init__`` costs twice as much."""
+
     outcome: Outcome
     deciding: tuple[StatementRef, ...]
     denied_in: PolicyKind | None
@@ -104,6 +108,9 @@ class Statement:
         return self.effect == "Deny"
 
 
+_ACTION_MEMO = 512   # distinct actions remembered per policy
+
+
 @dataclass(frozen=True, eq=False)
 class Policy:
     """A validated, compiled, immutable policy; reusable across requests and threads."""
@@ -118,9 +125,23 @@ class Policy:
     _by_service: Mapping[str, tuple[Statement, ...]] = field(repr=False)
     _generic: tuple[Statement, ...] = field(repr=False)
 
+    _by_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, repr=False, compare=False)
+
     def candidates(self, service: str) -> tuple[Statement, ...]:
         """Statements whose Action/NotAction may match an action of `service` (lower-case)."""
         return self._by_service.get(service, self._generic)
+
+    def for_action(self, action: str, service: str) -> tuple[Statement, ...]:
+        """Statements whose Action/NotAction matches `action` (lower-case, of `service`).
+
+        Memoised per policy (action matching depends on nothing else); bounded, and safe across
+        threads (a race computes the same tuple twice)."""
+        hit = self._by_action.get(action)
+        if hit is None:
+            hit = tuple(s for s in self._by_service.get(service, self._generic) if s.actions.matches(action))
+            if len(self._by_action) < _ACTION_MEMO:
+                self._by_action[action] = hit
+        return hit
 
     @property
     def has_variables(self) -> bool:

@@ -115,5 +115,14 @@ class ResourceSet:
         self.patterns = tuple(_Pattern(p, variables, expand_short) for p in patterns if p != "*")
 
     def matches(self, resource: str, ctx: Context) -> bool:
-        hit = self.any or any(p.matches(resource, ctx) for p in self.patterns)
-        return hit != self.negated
+        if self.any:
+            return not self.negated
+        star = resource == "*"
+        for p in self.patterns:   # a plain loop with the variable-free case inlined: hot path
+            matcher = p.matcher
+            if matcher is not None:
+                if p.star if star else matcher(resource):
+                    return not self.negated
+            elif p.matches(resource, ctx):
+                return not self.negated
+        return self.negated

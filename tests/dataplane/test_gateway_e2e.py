@@ -443,6 +443,25 @@ def test_objects_survive_restart(tmp_path: Path) -> None:
         assert any(u.endswith("/durable-q") for u in urls)
 
 
+def test_acknowledged_writes_survive_a_crash(tmp_path: Path) -> None:
+    """Default sync durability: what the aws CLI saw succeed is on disk even after SIGKILL (single
+    PutObject and a CLI multipart upload go through the S3 journal, bucket creation a snapshot)."""
+    state = tmp_path / "state"
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(range(256)) * (20 * 4096))   # 20 MiB: the CLI uploads it in 3 parts
+    with start_podid(state) as first:
+        first.aws("s3", "mb", "s3://crash-test", check=True)
+        first.aws("s3", "cp", str(big), "s3://crash-test/big.bin", check=True)
+        first.client("s3").put_object(Bucket="crash-test", Key="small", Body=b"acknowledged")
+        first.process.kill()                       # no shutdown, no final flush
+        first.process.wait(timeout=15)
+    with start_podid(state) as second:
+        s3 = second.client("s3")
+        assert s3.get_object(Bucket="crash-test", Key="small")["Body"].read() == b"acknowledged"
+        assert s3.get_object(Bucket="crash-test", Key="big.bin")["Body"].read() == big.read_bytes()
+        assert s3.head_object(Bucket="crash-test", Key="big.bin")["ETag"].endswith('-3"')  # 3 parts
+
+
 def test_record_mode(tmp_path: Path) -> None:
     with start_podid(tmp_path / "state", extra_args=["--mode", "record"]) as server:
         server.client("s3").create_bucket(Bucket=LAB_BUCKET)

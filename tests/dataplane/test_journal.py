@@ -177,3 +177,40 @@ def test_concurrent_writers_share_fsyncs_and_keep_the_last_state(state: Path) ->
     listed = s3.list_objects_v2(Bucket="bkt", MaxKeys=1000)["Contents"]
     assert len(listed) == 4 * 15 + 1
     be2.close()
+
+
+def test_multipart_uploads_are_journaled(state: Path) -> None:
+    part1, part2, tail = b"1" * (5 * 1024 * 1024), b"2" * (5 * 1024 * 1024), b"tail"
+    be = Backend(state, ACCOUNT)
+    s3 = backend_client(be, "s3")
+    s3.create_bucket(Bucket="bkt")
+    snapshots = be.persister.snapshots_written
+    done = s3.create_multipart_upload(Bucket="bkt", Key="big.bin", Tagging="kind=mpu")["UploadId"]
+    etags = [s3.upload_part(Bucket="bkt", Key="big.bin", UploadId=done, PartNumber=n, Body=body)["ETag"]
+             for n, body in ((1, part1), (2, part2), (3, tail))]
+    s3.complete_multipart_upload(Bucket="bkt", Key="big.bin", UploadId=done, MultipartUpload={
+        "Parts": [{"ETag": e, "PartNumber": n} for n, e in enumerate(etags, 1)]})
+    pending = s3.create_multipart_upload(Bucket="bkt", Key="later.bin")["UploadId"]
+    later = {"Bucket": "bkt", "Key": "later.bin", "UploadId": pending}
+    first = s3.upload_part(**later, PartNumber=1, Body=part2)["ETag"]
+    s3.upload_part(**later, PartNumber=2, Body=b"old")
+    second = s3.upload_part(**later, PartNumber=2, Body=b"new")["ETag"]
+    aborted = s3.create_multipart_upload(Bucket="bkt", Key="gone.bin")["UploadId"]
+    s3.abort_multipart_upload(Bucket="bkt", Key="gone.bin", UploadId=aborted)
+    assert be.persister.snapshots_written == snapshots   # all of it went to the journal
+    assert _journal_records(state) == 11
+
+    be2 = Backend(state, ACCOUNT)                          # restart without close()
+    s3 = backend_client(be2, "s3")
+    assert s3.get_object(Bucket="bkt", Key="big.bin")["Body"].read() == part1 + part2 + tail
+    assert MotoLookup(be2).s3_object_tags("bkt", "big.bin", None) == {"kind": "mpu"}
+    uploads = {u["UploadId"]: u["Key"] for u in s3.list_multipart_uploads(Bucket="bkt").get("Uploads", [])}
+    assert uploads == {pending: "later.bin"}
+    parts = s3.list_parts(Bucket="bkt", Key="later.bin", UploadId=pending)["Parts"]
+    assert [(p["PartNumber"], p["ETag"]) for p in parts] == [(1, first), (2, second)]
+    s3.complete_multipart_upload(Bucket="bkt", Key="later.bin", UploadId=pending, MultipartUpload={
+        "Parts": [{"ETag": first, "PartNumber": 1}, {"ETag": second, "PartNumber": 2}]})
+    be3 = Backend(state, ACCOUNT)
+    got = backend_client(be3, "s3").get_object(Bucket="bkt", Key="later.bin")["Body"].read()
+    assert got == part2 + b"new"
+    be3.close()

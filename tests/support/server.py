@@ -168,6 +168,7 @@ def start_podid(
         region,
         *extra_args,
     ]
+    (state_dir / "env").unlink(missing_ok=True)   # stale after a killed run: wait for the new one
     process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=clean_env())
     server: PodidServer | None = None
     try:

@@ -32,9 +32,6 @@ _READ_OPERATIONS = frozenset({"Decrypt", "Encrypt", "GenerateDataKey", "Generate
                               "GenerateRandom", "ReEncrypt", "Sign", "Verify", "GenerateMac", "VerifyMac",
                               "StartQuery", "TestMetricFilter"})
 
-#: S3 operations that change one key: journaled in sync mode (see podid.dataplane.journal)
-_JOURNALED = frozenset({"PutObject", "CopyObject", "DeleteObject"})
-
 _HOP_HEADERS = frozenset({"host", "transfer-encoding", "connection", "keep-alive", "x-moto-account-id",
                           "content-length"})
 _S3_VHOST = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9.\-]{1,62})\.s3(?:[.\-][a-z0-9\-]+)*\.(?:localhost|"
@@ -137,12 +134,13 @@ class Backend:
         return f"{name}.{region}.amazonaws.com"
 
     def forward(self, service: str, request: RawRequest, *, operation: str | None = None,
-                region: str | None = None, s3_object: tuple[str, str] | None = None) -> RawResponse:
+                region: str | None = None, s3_object: tuple[str, str] | None = None,
+                s3_upload_id: str | None = None) -> RawResponse:
         """Dispatch ``request`` to moto's ``service`` handlers; ``operation`` (botocore name) if known.
 
         ``service`` is the SigV4 scope name (s3, secretsmanager, sqs, dynamodb, kms, monitoring, logs).
-        ``s3_object``: (bucket, key) as the caller parsed them, so a single-key change can be
-        journaled instead of snapshotting all of S3.
+        ``s3_object``: (bucket, key) and ``s3_upload_id`` as the caller parsed them, so a single-key
+        or single-upload change can be journaled instead of snapshotting all of S3.
         """
         from moto.core.exceptions import HTTPException
         from moto.core.request import Request
@@ -177,12 +175,11 @@ class Backend:
         req.environ["RAW_URI"] = path + (f"?{request.query}" if request.query else "")
         # preserve repeated headers / exact names where werkzeug merged them
         mutating = is_mutating(operation, request.method)
-        bucket_name, key_name = s3_object or ("", "")
-        journaled = mutating and bool(key_name) and operation in _JOURNALED and self.persister.journaling
         record = None
         with self._locks[service]:
-            bucket = self.persister.s3_bucket(self.account_id, bucket_name) if journaled else None
-            before = list(bucket.keys.getlist(key_name, [])) if bucket is not None else []
+            watch = None
+            if mutating and s3_object is not None and operation:
+                watch = self.persister.watch_s3(self.account_id, operation, *s3_object, s3_upload_id)
             try:
                 status, out_headers, out_body = handler(req, req.raw_url, req.headers)
             except HTTPException as exc:
@@ -190,8 +187,8 @@ class Backend:
                 out_headers = exc.get_headers()
                 out_body = exc.get_body()
             changed = mutating and status < 400
-            if changed and bucket is not None:
-                record = self.persister.capture_s3_key(self.account_id, bucket, key_name, before)
+            if changed and watch is not None:
+                record = self.persister.capture_s3(self.account_id, watch)
             if changed and record is None:
                 self.persister.mark_dirty(service)
         if record is not None:

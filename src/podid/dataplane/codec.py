@@ -175,6 +175,19 @@ class BlobStore:
         self.referenced.add(digest)
         return digest
 
+    def known_digest(self, key: Any) -> str | None:
+        """The digest of ``key``'s body if it was hashed and its blob written before."""
+        cached = self._cache.get(key)
+        if cached is None:
+            return None
+        ident = (id(getattr(key, "_value_buffer", None)), int(getattr(key, "contentsize", 0) or 0))
+        return cached[2] if cached[:2] == ident else None
+
+    def remember(self, key: Any, digest: str) -> None:
+        """Note that ``key``'s body is the blob ``digest`` (written by the journal)."""
+        ident = (id(getattr(key, "_value_buffer", None)), int(getattr(key, "contentsize", 0) or 0))
+        self._cache[key] = (*ident, digest)
+
     def collect(self, keep: set[str]) -> None:
         if not self.root.is_dir():
             return

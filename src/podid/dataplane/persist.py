@@ -141,7 +141,7 @@ class Persister:
     # -- S3 object journal (sync mode) -----------------------------------------------------------
     @property
     def journaling(self) -> bool:
-        """Whether single-key S3 changes go to the journal (``sync`` mode only)."""
+        """Whether single-key/single-upload S3 changes go to the journal (``sync`` mode only)."""
         return self.durability == "sync"
 
     def s3_bucket(self, account: str, bucket: str) -> Any:
@@ -154,16 +154,29 @@ class Persister:
             return None
         return found
 
-    def capture_s3_key(self, account: str, bucket: Any, key: str, before: list[Any]) -> JournalRecord | None:
-        """A record of ``key``'s new state (S3 lock held), or None when its versions did not change
-        (nothing to record, or moto changed another key than the one podid parsed: snapshot)."""
-        after = list(bucket.keys.getlist(key, []))
-        if len(after) == len(before) and all(a is b for a, b in zip(after, before, strict=True)):
+    def watch_s3(self, account: str, operation: str, bucket: str, key: str,
+                 upload_id: str | None) -> journal.Watch | None:
+        """Start watching a call the journal may record (S3 lock held); None: snapshot path."""
+        if not self.journaling or operation not in journal.OPERATIONS or not key:
+            return None
+        if operation in journal.UPLOAD_OPERATIONS and operation != "CreateMultipartUpload" and not upload_id:
+            return None
+        found = self.s3_bucket(account, bucket)
+        if found is None:
+            return None
+        return journal.Watch.start(found, operation, key, upload_id)
+
+    def capture_s3(self, account: str, watch: journal.Watch) -> JournalRecord | None:
+        """A record of the watched call's change (S3 lock held), or None when it is not exactly
+        the change expected (nothing changed, or moto changed something podid did not parse)."""
+        changes = watch.changes()
+        if changes is None:
             return None
         backend = self._backend_dict("s3")[account]["aws"]
+        versions = [v for vs in changes["keys"].values() for v in vs]
         self._journal_seq += 1
-        return journal.encode(self._journal_seq, account, bucket.name, key, after,
-                              journal.key_tags(backend, after), self.blobs)
+        return journal.encode(self._journal_seq, account, watch.bucket.name, changes,
+                              journal.key_tags(backend, versions), self.blobs)
 
     def append(self, record: JournalRecord) -> None:
         """Make ``record`` durable; concurrent callers share one write and fsync (group commit)."""

@@ -72,9 +72,8 @@ def _podid_client(backend: Backend) -> Any:
         body = request.body.read() if hasattr(request.body, "read") else (request.body or b"")
         headers = list(request.headers.items()) + [("Host", u.netloc)]
         op = str(kwargs.get("event_name", "")).rsplit(".", 1)[-1]
-        target = (last["Bucket"], last["Key"]) if "Bucket" in last and "Key" in last else None
         r = backend.forward("s3", RawRequest(request.method, u.path, u.query, headers, body), operation=op,
-                            s3_object=target)
+                            params=dict(last))
         return AWSResponse(request.url, r.status, dict(r.headers), _Raw(r.body))  # type: ignore[arg-type]
 
     client.meta.events.register("provide-client-params", remember)

@@ -54,11 +54,8 @@ def backend_client(
 
     def send(request: Any, **kwargs: Any) -> AWSResponse:
         op = str(kwargs.get("event_name", "")).rsplit(".", 1)[-1] or None
-        bucket, key = last_params.get("Bucket"), last_params.get("Key")
-        target = (bucket, key) if service == "s3" and bucket and key else None  # as the gateway passes it
-        upload = last_params.get("UploadId") if service == "s3" else None
-        resp = backend.forward(service, raw_request(request), operation=op, region=region, s3_object=target,
-                               s3_upload_id=upload)
+        resp = backend.forward(service, raw_request(request), operation=op, region=region,
+                               params=dict(last_params))   # as the gateway passes its parsed params
         return AWSResponse(request.url, resp.status, dict(resp.headers), _Raw(resp.body))  # type: ignore[arg-type]
 
     client.meta.events.register("provide-client-params", remember)

@@ -141,7 +141,7 @@ def test_wrong_key_hint_falls_back_to_a_snapshot(state: Path) -> None:
     snapshots = be.persister.snapshots_written
     put = RawRequest("PUT", "/bkt/real", "", [("Host", "localhost:4566")], b"1")
     # a hint naming another key than the one moto writes: nothing to journal, so a snapshot
-    response = be.forward("s3", put, operation="PutObject", s3_object=("bkt", "hint"))
+    response = be.forward("s3", put, operation="PutObject", params={"Bucket": "bkt", "Key": "hint"})
     assert response.status == 200
     assert be.persister.snapshots_written == snapshots + 1
     be2 = Backend(state, ACCOUNT)
@@ -214,3 +214,68 @@ def test_multipart_uploads_are_journaled(state: Path) -> None:
     got = backend_client(be3, "s3").get_object(Bucket="bkt", Key="later.bin")["Body"].read()
     assert got == part2 + b"new"
     be3.close()
+
+
+def _ddb_records(state: Path) -> int:
+    with loading_blobs(state / "moto" / "blobs"):
+        return sum(1 for _ in journal.Journal(state / "moto" / "dynamodb.journal", None).read())  # type: ignore[arg-type]
+
+
+def _items(ddb: Any, table: str) -> list[dict[str, Any]]:
+    return sorted(ddb.scan(TableName=table)["Items"], key=lambda i: str(sorted(i.items())))
+
+
+def test_dynamodb_item_writes_are_journaled(state: Path) -> None:
+    be = Backend(state, ACCOUNT)
+    ddb = backend_client(be, "dynamodb")
+    ddb.create_table(TableName="hash-only", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+    ddb.create_table(TableName="composite",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "N"}],
+                     BillingMode="PAY_PER_REQUEST")
+    snapshots = be.persister.snapshots_written
+    for i in range(3):
+        ddb.put_item(TableName="hash-only", Item={"pk": {"S": f"k{i}"}, "v": {"N": str(i)}})
+        ddb.put_item(TableName="composite", Item={"pk": {"S": "p"}, "sk": {"N": str(i)}, "v": {"S": "x"}})
+    ddb.update_item(TableName="hash-only", Key={"pk": {"S": "k1"}}, UpdateExpression="SET v = :v",
+                    ExpressionAttributeValues={":v": {"N": "100"}})
+    ddb.delete_item(TableName="hash-only", Key={"pk": {"S": "k0"}})
+    ddb.delete_item(TableName="composite", Key={"pk": {"S": "p"}, "sk": {"N": "0"}})
+    ddb.batch_write_item(RequestItems={
+        "hash-only": [{"PutRequest": {"Item": {"pk": {"S": "b1"}}}},
+                      {"DeleteRequest": {"Key": {"pk": {"S": "k2"}}}}],
+        "composite": [{"PutRequest": {"Item": {"pk": {"S": "q"}, "sk": {"N": "9"}}}}],
+    })
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException):   # refused: changes nothing
+        ddb.put_item(TableName="hash-only", Item={"pk": {"S": "k1"}},
+                     ConditionExpression="attribute_not_exists(pk)")
+    assert be.persister.snapshots_written == snapshots
+    assert _ddb_records(state) == 10
+    before = {t: _items(ddb, t) for t in ("hash-only", "composite")}
+
+    be2 = Backend(state, ACCOUNT)                          # restart without close()
+    ddb = backend_client(be2, "dynamodb")
+    assert {t: _items(ddb, t) for t in ("hash-only", "composite")} == before
+    assert ddb.get_item(TableName="hash-only", Key={"pk": {"S": "k1"}})["Item"]["v"] == {"N": "100"}
+    assert ddb.query(TableName="composite", KeyConditionExpression="pk = :p",
+                     ExpressionAttributeValues={":p": {"S": "p"}})["Count"] == 2
+    be2.close()
+
+
+def test_dynamodb_tables_with_streams_take_snapshots(state: Path) -> None:
+    be = Backend(state, ACCOUNT)
+    ddb = backend_client(be, "dynamodb")
+    ddb.create_table(TableName="streamed", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST",
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    snapshots = be.persister.snapshots_written
+    ddb.put_item(TableName="streamed", Item={"pk": {"S": "a"}})
+    assert be.persister.snapshots_written == snapshots + 1   # the stream record is state too
+    be2 = Backend(state, ACCOUNT)
+    assert backend_client(be2, "dynamodb").get_item(TableName="streamed", Key={"pk": {"S": "a"}})["Item"]
+    be2.close()

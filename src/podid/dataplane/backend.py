@@ -134,13 +134,12 @@ class Backend:
         return f"{name}.{region}.amazonaws.com"
 
     def forward(self, service: str, request: RawRequest, *, operation: str | None = None,
-                region: str | None = None, s3_object: tuple[str, str] | None = None,
-                s3_upload_id: str | None = None) -> RawResponse:
+                region: str | None = None, params: Mapping[str, Any] | None = None) -> RawResponse:
         """Dispatch ``request`` to moto's ``service`` handlers; ``operation`` (botocore name) if known.
 
         ``service`` is the SigV4 scope name (s3, secretsmanager, sqs, dynamodb, kms, monitoring, logs).
-        ``s3_object``: (bucket, key) and ``s3_upload_id`` as the caller parsed them, so a single-key
-        or single-upload change can be journaled instead of snapshotting all of S3.
+        ``params``: the call's parameters as the caller parsed them (botocore input shape), so a
+        change to one S3 object/upload or DynamoDB item can be journaled instead of snapshotting.
         """
         from moto.core.exceptions import HTTPException
         from moto.core.request import Request
@@ -178,8 +177,8 @@ class Backend:
         record = None
         with self._locks[service]:
             watch = None
-            if mutating and s3_object is not None and operation:
-                watch = self.persister.watch_s3(self.account_id, operation, *s3_object, s3_upload_id)
+            if mutating and params is not None and operation:
+                watch = self.persister.watch(service, self.account_id, region, operation, params)
             try:
                 status, out_headers, out_body = handler(req, req.raw_url, req.headers)
             except HTTPException as exc:
@@ -188,11 +187,11 @@ class Backend:
                 out_body = exc.get_body()
             changed = mutating and status < 400
             if changed and watch is not None:
-                record = self.persister.capture_s3(self.account_id, watch)
+                record = self.persister.capture(service, watch)
             if changed and record is None:
                 self.persister.mark_dirty(service)
         if record is not None:
-            self.persister.append(record)
+            self.persister.append(service, record)
         elif changed:
             self.persister.commit(service)
         return RawResponse(int(status), _response_headers(out_headers, out_body),

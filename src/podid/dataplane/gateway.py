@@ -207,8 +207,7 @@ def forward(ctx: CallContext, wire: WireRequest) -> Response:
     check_policy_update(scope, ctx.operation, ctx.params)
     raw = dp.backend.forward(scope, RawRequest(wire.method, wire.raw_path, wire.query, headers, body),
                              operation=ctx.operation, region=ctx.region,
-                             s3_object=(bucket, key) if scope == "s3" and bucket and key else None,
-                             s3_upload_id=str(ctx.params["UploadId"]) if ctx.params.get("UploadId") else None)
+                             params=ctx.params)
     if scope == "s3" and raw.status == 404 and ctx.operation in _OBJECT_READS and bucket:
         _missing_object_needs_list(ctx, wire, request, dp, raw)
     return _to_response(raw, ctx.request_id, head=wire.method == "HEAD")

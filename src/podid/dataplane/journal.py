@@ -1,12 +1,11 @@
-"""Append-only journal of S3 object changes: ``sync`` durability without a full S3 snapshot per write.
+"""Append-only journals of single-object changes: ``sync`` durability without a snapshot per write.
 
-A full S3 snapshot costs O(objects stored). In ``sync`` mode a PutObject, CopyObject or DeleteObject
-that changed exactly one key appends a record instead: that key's complete new state (every version
-and delete marker, each version's tags); multipart uploads likewise record the upload created or
-removed (Create/Complete/Abort, Complete with its key) and, for UploadPart(Copy), the one new part.
+A full snapshot of a service costs O(objects it stores). In ``sync`` mode a call that changed one
+S3 object or upload (:mod:`podid.dataplane.s3journal`) or the DynamoDB items it names
+(:mod:`podid.dataplane.ddbjournal`) appends a record instead: the new state of exactly what changed.
 It is state, never the request, so replay is deterministic (moto invents version ids, upload ids
-and dates). Records carry a sequence number taken under the S3 lock; a snapshot stores the last
-sequence it contains, and loading replays only newer records, in sequence order. A snapshot
+and dates). Records carry a sequence number taken under the service lock; a snapshot stores the
+last sequence it contains, and loading replays only newer records, in sequence order. A snapshot
 empties the journal; :class:`Journal` says when it has grown enough to take one.
 
 Frame: 4-byte big-endian payload length, 4-byte CRC-32 of the payload, the pickle. A torn tail (a
@@ -69,116 +68,13 @@ class _RecordPickler(SnapshotPickler):
         return (restore_key, (state, digest))
 
 
-#: S3 operations whose change the journal can record, by botocore name
-UPLOAD_OPERATIONS = frozenset({"CreateMultipartUpload", "UploadPart", "UploadPartCopy",
-                               "CompleteMultipartUpload", "AbortMultipartUpload"})
-OPERATIONS = frozenset({"PutObject", "CopyObject", "DeleteObject"}) | UPLOAD_OPERATIONS
-_PART_OPERATIONS = frozenset({"UploadPart", "UploadPartCopy"})
-
-
-@dataclass
-class Watch:
-    """What one journaled call may change, and how it looked before the call (S3 lock held)."""
-
-    bucket: Any
-    operation: str
-    key: str
-    upload_id: str | None
-    versions: list[Any]
-    uploads: dict[str, Any]
-    parts: dict[int, Any]   # UploadPart(Copy): the upload's parts before the call
-
-    @classmethod
-    def start(cls, bucket: Any, operation: str, key: str, upload_id: str | None) -> Watch:
-        uploads = dict(bucket.multiparts)
-        upload = uploads.get(upload_id) if upload_id else None
-        parts = dict(upload.parts) if upload is not None and operation in _PART_OPERATIONS else {}
-        return cls(bucket, operation, key, upload_id, list(bucket.keys.getlist(key, [])), uploads, parts)
-
-    def changes(self) -> dict[str, Any] | None:
-        """The call's change as record fields, or None when it is not exactly the change this
-        operation makes to the key/upload podid parsed (then the caller takes a snapshot)."""
-        op, uid = self.operation, self.upload_id
-        after = list(self.bucket.keys.getlist(self.key, []))
-        key_changed = not (len(after) == len(self.versions)
-                           and all(a is b for a, b in zip(after, self.versions, strict=True)))
-        now: dict[str, Any] = self.bucket.multiparts
-        keys = {self.key: after} if key_changed else {}
-        uploads: dict[str, Any] = {}
-        parts: list[tuple[str, int, Any]] = []
-        if op == "CreateMultipartUpload":
-            new = [u for u in now if u not in self.uploads]
-            if key_changed or len(new) != 1 or len(now) != len(self.uploads) + 1:
-                return None
-            uploads[new[0]] = now[new[0]]
-        elif op in _PART_OPERATIONS:
-            if uid is None or uid not in now or key_changed or self.uploads.get(uid) is not now[uid]:
-                return None
-            current: dict[int, Any] = now[uid].parts
-            parts = [(uid, n, part) for n, part in current.items() if part is not self.parts.get(n)]
-            if len(parts) != 1:
-                return None
-        elif op in ("CompleteMultipartUpload", "AbortMultipartUpload"):
-            if not uid or uid not in self.uploads or uid in now or len(now) != len(self.uploads) - 1:
-                return None
-            if op == "CompleteMultipartUpload" and not key_changed:
-                return None
-            uploads[uid] = None
-        elif not key_changed:
-            return None
-        return {"keys": keys, "uploads": uploads, "parts": parts}
-
-
-def key_tags(backend: Any, versions: Sequence[Any]) -> dict[str, dict[str, Any]]:
-    """The tagger entries of every version in ``versions`` (moto tags objects by ARN)."""
-    tags: dict[str, dict[str, Any]] = backend.tagger.tags
-    out = {}
-    for version in versions:
-        arn = getattr(version, "arn", None)
-        if arn is not None and arn in tags:
-            out[arn] = dict(tags[arn])
-    return out
-
-
-def encode(seq: int, account: str, bucket: str, changes: dict[str, Any], tags: dict[str, dict[str, Any]],
-           store: BlobStore) -> JournalRecord:
-    """Pickle one call's change (call with the S3 lock held, so the state is the one just written)."""
+def encode(seq: int, fields: dict[str, Any], store: BlobStore) -> JournalRecord:
+    """Pickle one call's change (call with the service lock held, so the state is the one just
+    written); ``fields`` are the service module's record fields."""
     buf = io.BytesIO()
     pickler = _RecordPickler(buf, store)
-    pickler.dump({"seq": seq, "account": account, "bucket": bucket, **changes, "tags": tags})
+    pickler.dump({"seq": seq, **fields})
     return JournalRecord(seq, buf.getvalue(), pickler.pending)
-
-
-def apply(record: dict[str, Any], backend_dict: Any) -> None:
-    """Set the keys, uploads and parts a record holds to their recorded state (replay)."""
-    from bisect import insort
-
-    regions = dict.get(backend_dict, record["account"])
-    backend: Any = regions.get("aws") if regions is not None else None
-    bucket = backend.buckets.get(record["bucket"]) if backend is not None else None
-    if bucket is None:
-        return
-    for name, versions in record["keys"].items():
-        for old in bucket.keys.getlist(name, []):
-            arn = getattr(old, "arn", None)
-            if arn is not None:
-                backend.tagger.tags.pop(arn, None)
-        if versions:
-            bucket.keys.setlist(name, versions)
-        elif name in bucket.keys:
-            bucket.keys.pop(name)
-    backend.tagger.tags.update(record["tags"])
-    for uid, upload in record["uploads"].items():
-        if upload is None:
-            bucket.multiparts.pop(uid, None)
-        else:
-            bucket.multiparts[uid] = upload
-    for uid, number, part in record["parts"]:
-        upload = bucket.multiparts.get(uid)
-        if upload is not None:          # as FakeMultipart.set_part does
-            upload.parts[number] = part
-            if number not in upload.partlist:
-                insort(upload.partlist, number)
 
 
 class Journal:

@@ -8,9 +8,11 @@ S3 object bodies are not pickled inline: each object's bytes are written once to
 Blobs no longer referenced are removed after each S3 snapshot.
 
 Durability modes: ``sync`` (default) -- the call that changed state returns only after its change
-is on disk: a PutObject/CopyObject/DeleteObject that changed one key appends that key's new state
-to ``<dir>/s3.journal`` (:mod:`podid.dataplane.journal`; one fsync, concurrent writers share it),
-anything else writes the service's snapshot (concurrent writers share one snapshot: group commit);
+is on disk: a call that changed one S3 object or upload, or DynamoDB items named in the request,
+appends their new state to ``<dir>/<service>.journal`` (:mod:`podid.dataplane.journal`, with
+:mod:`~podid.dataplane.s3journal` and :mod:`~podid.dataplane.ddbjournal` saying what is recorded;
+one fsync, concurrent writers share it); anything else writes the service's snapshot (concurrent
+writers share one snapshot: group commit), which also empties that service's journal;
 ``async`` -- a background thread writes the snapshot ``flush_delay`` seconds after the first
 unflushed change (a crash can lose that window; a clean ``close()`` loses nothing).
 """
@@ -22,10 +24,11 @@ import io
 import pickle
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from podid.dataplane import journal
+from podid.dataplane import ddbjournal, journal, s3journal
 from podid.dataplane.codec import BlobStore, SnapshotPickler, atomic_write, loading_blobs
 from podid.dataplane.codec import load_private_key as _load_private_key  # noqa: F401  (in old snapshots)
 from podid.dataplane.codec import restore_key as _restore_key  # noqa: F401  (in old snapshots)
@@ -33,6 +36,32 @@ from podid.dataplane.journal import Journal, JournalRecord
 from podid.dataplane.services import SERVICES, moto_name
 
 Durability = Literal["sync", "async"]
+
+
+class _Watch(Protocol):
+    def changes(self) -> dict[str, Any] | None: ...
+
+
+class _ServiceJournal(Protocol):
+    def watch(self, backend_dict: Any, account: str, region: str, operation: str,
+              params: Mapping[str, Any]) -> _Watch | None: ...
+
+    def apply(self, record: dict[str, Any], backend_dict: Any) -> None: ...
+
+
+#: services whose single-object changes are journaled in sync mode, and what records them
+_JOURNALED: dict[str, _ServiceJournal] = {"s3": s3journal, "dynamodb": ddbjournal}  # type: ignore[dict-item]
+
+
+@dataclass
+class _JournalState:
+    """One service's journal and its sequence numbers (``seq`` is taken under the service lock)."""
+
+    journal: Journal
+    seq: int = 0          # last sequence number handed out
+    durable: int = 0      # every record up to this one is on disk (or in a snapshot)
+    pending: list[JournalRecord] = field(default_factory=list)
+    pending_lock: threading.Lock = field(default_factory=threading.Lock)
 
 _SNAPSHOT_VERSION = 1
 _BACKEND_DICT_ATTRS = frozenset({"backend", "service_name", "_use_boto3_regions", "_additional_regions",
@@ -49,11 +78,8 @@ class Persister:
         self.durability = durability
         self.flush_delay = flush_delay
         self.blobs = BlobStore(root / "blobs")
-        self.journal = Journal(root / "s3.journal", self.blobs)
-        self._journal_seq = 0          # last sequence number handed out (S3 lock held)
-        self._journal_durable = 0      # every record up to this one is on disk
-        self._pending: list[JournalRecord] = []
-        self._pending_lock = threading.Lock()
+        self.journals = {svc: _JournalState(Journal(root / f"{svc}.journal", self.blobs))
+                         for svc in _JOURNALED}
         self._dirty_gen = dict.fromkeys(SERVICES, 0)
         self._flushed_gen = dict.fromkeys(SERVICES, 0)
         self._flush_locks = {svc: threading.Lock() for svc in SERVICES}
@@ -91,8 +117,8 @@ class Persister:
                     if attr not in _BACKEND_DICT_ATTRS and hasattr(value, "clear"):
                         value.clear()
                 snapshot_seq = self._load_snapshot(service, bd)
-                if service == "s3":
-                    self._replay_journal(bd, snapshot_seq)
+                if service in self.journals:
+                    self._replay_journal(service, bd, snapshot_seq)
 
     def _load_snapshot(self, service: str, bd: Any) -> int:
         """Install ``<service>.pkl`` into moto; the journal sequence number it contains."""
@@ -112,14 +138,15 @@ class Persister:
             setattr(bd, attr, value)
         return int(payload.get("journal_seq", 0))
 
-    def _replay_journal(self, bd: Any, snapshot_seq: int) -> None:
-        """Apply the S3 journal's records newer than the snapshot, in sequence order."""
+    def _replay_journal(self, service: str, bd: Any, snapshot_seq: int) -> None:
+        """Apply the service journal's records newer than the snapshot, in sequence order."""
+        state = self.journals[service]
         with loading_blobs(self.blobs.root):
-            records = [r for r in self.journal.read() if r["seq"] > snapshot_seq]
+            records = [r for r in state.journal.read() if r["seq"] > snapshot_seq]
         records.sort(key=lambda r: r["seq"])
         for record in records:
-            journal.apply(record, bd)
-        self._journal_seq = self._journal_durable = max([snapshot_seq, *(r["seq"] for r in records)])
+            _JOURNALED[service].apply(record, bd)
+        state.seq = state.durable = max([snapshot_seq, *(r["seq"] for r in records)])
 
     # -- write path -----------------------------------------------------------------------------
     def mark_dirty(self, service: str) -> None:
@@ -138,61 +165,47 @@ class Persister:
         self._ensure_thread()
         self._wake.set()
 
-    # -- S3 object journal (sync mode) -----------------------------------------------------------
+    # -- journals (sync mode): S3 objects and uploads, DynamoDB items --------------------------------
     @property
     def journaling(self) -> bool:
-        """Whether single-key/single-upload S3 changes go to the journal (``sync`` mode only)."""
+        """Whether single-object/item changes go to a journal (``sync`` mode only)."""
         return self.durability == "sync"
 
-    def s3_bucket(self, account: str, bucket: str) -> Any:
-        """moto's bucket, if the journal may record changes to it (no event notifications: those
-        change other services too, so they take the snapshot path)."""
-        regions = dict.get(self._backend_dict("s3"), account)
-        backend = regions.get("aws") if regions is not None else None
-        found = backend.buckets.get(bucket) if backend is not None else None
-        if found is None or found.notification_configuration is not None:
+    def watch(self, service: str, account: str, region: str, operation: str,
+              params: Mapping[str, Any]) -> _Watch | None:
+        """Start watching a call its service's journal may record (service lock held), or None:
+        then a change takes the snapshot path."""
+        module = _JOURNALED.get(service)
+        if not self.journaling or module is None:
             return None
-        return found
+        return module.watch(self._backend_dict(service), account, region, operation, params)
 
-    def watch_s3(self, account: str, operation: str, bucket: str, key: str,
-                 upload_id: str | None) -> journal.Watch | None:
-        """Start watching a call the journal may record (S3 lock held); None: snapshot path."""
-        if not self.journaling or operation not in journal.OPERATIONS or not key:
+    def capture(self, service: str, watch: _Watch) -> JournalRecord | None:
+        """A record of the watched call's change (service lock held), or None when it is not
+        exactly the change expected (nothing changed, or moto changed what podid did not parse)."""
+        fields = watch.changes()
+        if fields is None:
             return None
-        if operation in journal.UPLOAD_OPERATIONS and operation != "CreateMultipartUpload" and not upload_id:
-            return None
-        found = self.s3_bucket(account, bucket)
-        if found is None:
-            return None
-        return journal.Watch.start(found, operation, key, upload_id)
+        state = self.journals[service]
+        state.seq += 1
+        return journal.encode(state.seq, fields, self.blobs)
 
-    def capture_s3(self, account: str, watch: journal.Watch) -> JournalRecord | None:
-        """A record of the watched call's change (S3 lock held), or None when it is not exactly
-        the change expected (nothing changed, or moto changed something podid did not parse)."""
-        changes = watch.changes()
-        if changes is None:
-            return None
-        backend = self._backend_dict("s3")[account]["aws"]
-        versions = [v for vs in changes["keys"].values() for v in vs]
-        self._journal_seq += 1
-        return journal.encode(self._journal_seq, account, watch.bucket.name, changes,
-                              journal.key_tags(backend, versions), self.blobs)
-
-    def append(self, record: JournalRecord) -> None:
+    def append(self, service: str, record: JournalRecord) -> None:
         """Make ``record`` durable; concurrent callers share one write and fsync (group commit)."""
-        with self._pending_lock:
-            self._pending.append(record)
-        with self._flush_locks["s3"]:
-            if self._journal_durable >= record.seq:
+        state = self.journals[service]
+        with state.pending_lock:
+            state.pending.append(record)
+        with self._flush_locks[service]:
+            if state.durable >= record.seq:
                 return      # written by another caller's batch, or covered by a snapshot
-            with self._pending_lock:
-                batch, self._pending = self._pending, []
-            batch = sorted((r for r in batch if r.seq > self._journal_durable), key=lambda r: r.seq)
+            with state.pending_lock:
+                batch, state.pending = state.pending, []
+            batch = sorted((r for r in batch if r.seq > state.durable), key=lambda r: r.seq)
             if batch:
-                self.journal.append(batch)
-                self._journal_durable = batch[-1].seq
-            if self.journal.wants_snapshot():
-                self._snapshot("s3")
+                state.journal.append(batch)
+                state.durable = batch[-1].seq
+            if state.journal.wants_snapshot():
+                self._snapshot(service)
 
     def _snapshot(self, service: str) -> None:
         """Pickle one service's state (flush lock held) and write it atomically."""
@@ -200,18 +213,20 @@ class Persister:
         is_s3 = service == "s3"
         if is_s3:
             self.blobs.referenced = set()
+        journaled = self.journals.get(service)
         with self.locks[service]:
             gen = self._dirty_gen[service]
-            seq = self._journal_seq
+            seq = journaled.seq if journaled is not None else 0
             SnapshotPickler(buf, self.blobs).dump({"version": _SNAPSHOT_VERSION, "journal_seq": seq,
                                                     "state": self._state(service)})
         atomic_write(self.root / f"{service}.pkl", buf.getvalue())
         self._flushed_gen[service] = gen
         self.snapshots_written += 1
-        if is_s3:
+        if journaled is not None:
             # every record already in the journal has seq <= seq (appends hold this flush lock)
-            self.journal.reset()
-            self._journal_durable = max(self._journal_durable, seq)
+            journaled.journal.reset()
+            journaled.durable = max(journaled.durable, seq)
+        if is_s3:
             self.blobs.collect(set(self.blobs.referenced))
 
     def flush(self) -> None:
@@ -244,4 +259,5 @@ class Persister:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.flush()
-        self.journal.close()
+        for state in self.journals.values():
+            state.journal.close()

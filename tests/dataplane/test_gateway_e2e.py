@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -306,6 +308,41 @@ def test_sqs_query_protocol(srv: PodidServer, svc_user: tuple[str, str]) -> None
             assert "<SendMessageResponse" in resp.text and "<MessageId>" in resp.text
         else:
             assert "<Code>AccessDenied</Code>" in resp.text and "sqs:sendmessage" in resp.text
+
+
+def test_sqs_long_poll_is_answered_by_a_concurrent_send(srv: PodidServer) -> None:
+    """A worker long-polling an empty queue gets the message another client sends meanwhile; the
+    send does not wait for the poll (moto waits inside its handler: podid polls outside its lock)."""
+    admin = srv.client("sqs")
+    url = admin.create_queue(QueueName="long-poll")["QueueUrl"]
+    received: dict[str, Any] = {}
+    sent = threading.Event()
+
+    def worker() -> None:
+        received["answer"] = srv.client("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=20)
+        received["after_send"] = sent.is_set()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    time.sleep(0.5)                                      # the worker is waiting by now
+    admin.send_message(QueueUrl=url, MessageBody="work item")
+    sent.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert [m["Body"] for m in received["answer"]["Messages"]] == ["work item"]
+    assert received["after_send"]                        # the send ended the poll, not its 20 s
+
+
+def test_sqs_queue_wait_attribute_and_empty_answer(srv: PodidServer) -> None:
+    admin = srv.client("sqs")
+    url = admin.create_queue(QueueName="waiting",
+                             Attributes={"ReceiveMessageWaitTimeSeconds": "1"})["QueueUrl"]
+    started = time.monotonic()
+    assert "Messages" not in admin.receive_message(QueueUrl=url)          # waits the queue's 1 s
+    assert time.monotonic() - started >= 0.9
+    with pytest.raises(ClientError) as info:                              # out of range: SQS's error
+        admin.receive_message(QueueUrl=url, WaitTimeSeconds=21)
+    assert error(info.value)[0] in ("InvalidParameterValue", "InvalidParameterValueException")
 
 
 def test_sqs_queue_policy(srv: PodidServer) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from podid.dataplane import longpoll
 from podid.dataplane.persist import Durability, Persister
 from podid.dataplane.services import SERVICES, moto_name
 
@@ -139,14 +140,36 @@ class Backend:
 
         ``service`` is the SigV4 scope name (s3, secretsmanager, sqs, dynamodb, kms, monitoring, logs).
         ``params``: the call's parameters as the caller parsed them (botocore input shape), so a
-        change to one S3 object/upload or DynamoDB item can be journaled instead of snapshotting.
+        change to one S3 object/upload or DynamoDB item can be journaled instead of snapshotting,
+        and an SQS long poll can wait outside the lock (:mod:`podid.dataplane.longpoll`).
         """
-        from moto.core.exceptions import HTTPException
-        from moto.core.request import Request
-
         if service not in SERVICES:
             raise ValueError(f"unsupported data-plane service: {service}")
         region = region or self.region
+        if service == "sqs" and operation == "ReceiveMessage" and params is not None:
+            queue = self._sqs_queue(params, region)
+            wait = longpoll.requested_wait(
+                params, lambda: getattr(queue, "receive_message_wait_time_seconds", 0))
+            if wait and queue is not None:
+                # an empty answer changed nothing worth a snapshot, unless moto moved messages to a DLQ
+                quiet = not getattr(queue, "redrive_policy", None)
+                now = longpoll.immediate(request)
+                return longpoll.poll(lambda: self._forward_once(
+                    service, now, operation, region, params, quiet_when_empty=quiet), wait)
+        return self._forward_once(service, request, operation, region, params)
+
+    def _sqs_queue(self, params: Mapping[str, Any], region: str) -> Any:
+        url = params.get("QueueUrl")
+        if not isinstance(url, str):
+            return None
+        return self.service_backend("sqs", region).queues.get(url.rstrip("/").rsplit("/", 1)[-1])
+
+    def _forward_once(self, service: str, request: RawRequest, operation: str | None, region: str,
+                      params: Mapping[str, Any] | None, *, quiet_when_empty: bool = False) -> RawResponse:
+        """One dispatch to moto under the service lock, then the change made durable."""
+        from moto.core.exceptions import HTTPException
+        from moto.core.request import Request
+
         items = _header_items(request.headers)
         client_host = next((v for k, v in items if k.lower() == "host"), None)
         path = request.path or "/"
@@ -185,7 +208,10 @@ class Backend:
                 status = exc.code or 500
                 out_headers = exc.get_headers()
                 out_body = exc.get_body()
+            body_out = _bytes(out_body)
             changed = mutating and status < 400
+            if changed and quiet_when_empty and not longpoll.has_messages(body_out):
+                changed = False
             if changed and watch is not None:
                 record = self.persister.capture(service, watch)
             if changed and record is None:
@@ -194,8 +220,7 @@ class Backend:
             self.persister.append(service, record)
         elif changed:
             self.persister.commit(service)
-        return RawResponse(int(status), _response_headers(out_headers, out_body),
-                           _bytes(out_body))
+        return RawResponse(int(status), _response_headers(out_headers, out_body), body_out)
 
     # -- lookups for podid.dataplane.context ------------------------------------------------------
     def service_backend(self, service: str, region: str | None = None) -> Any:

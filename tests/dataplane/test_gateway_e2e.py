@@ -333,6 +333,30 @@ def test_sqs_long_poll_is_answered_by_a_concurrent_send(srv: PodidServer) -> Non
     assert received["after_send"]                        # the send ended the poll, not its 20 s
 
 
+def test_many_long_polls_do_not_starve_other_calls(srv: PodidServer) -> None:
+    """More waiting workers than anyio's default 40 threads: STS still answers while they wait."""
+    admin = srv.client("sqs")
+    url = admin.create_queue(QueueName="many-pollers")["QueueUrl"]
+    clients = [srv.client("sqs") for _ in range(45)]
+    got: list[str] = []
+
+    def worker(client: Any) -> None:
+        answer = client.receive_message(QueueUrl=url, WaitTimeSeconds=15)
+        got.extend(m["Body"] for m in answer.get("Messages", []))
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)                                          # every worker is waiting by now
+    assert srv.client("sts").get_caller_identity()["Account"] == srv.account_id
+    assert all(t.is_alive() for t in threads) and not got    # answered while all 45 still wait
+    for i in range(45):
+        admin.send_message(QueueUrl=url, MessageBody=f"m{i}")
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(got) == sorted(f"m{i}" for i in range(45))
+
+
 def test_sqs_queue_wait_attribute_and_empty_answer(srv: PodidServer) -> None:
     admin = srv.client("sqs")
     url = admin.create_queue(QueueName="waiting",

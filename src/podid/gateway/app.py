@@ -14,8 +14,9 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -39,6 +40,8 @@ from podid.protocol import (
 )
 
 log = logging.getLogger("podid.gateway")
+#: worker threads for AWS calls (long polls hold one each while they wait)
+GATEWAY_THREADS = 256
 
 HEALTH_PATH = "/_podid/health"
 _METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
@@ -188,10 +191,13 @@ def build_app(state: AppState, *, handler_modules: list[str] | None = None) -> S
     """The Starlette app for ``state``: extra routes first, then the AWS catch-all."""
     load_handler_modules(handler_modules)
     gateway = Gateway(state)
+    # AWS calls run in worker threads; some wait on purpose (an SQS long poll: up to 20 s), so the
+    # gateway has its own pool, larger than anyio's default 40 that the other routes share
+    workers = anyio.CapacityLimiter(GATEWAY_THREADS)
 
     async def aws(request: Request) -> Response:
         body = await request.body()
-        return await run_in_threadpool(gateway.handle, _wire(request, body))
+        return await anyio.to_thread.run_sync(gateway.handle, _wire(request, body), limiter=workers)
 
     async def health(request: Request) -> Response:
         config = state.config

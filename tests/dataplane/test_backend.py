@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +197,25 @@ def test_moto_does_not_judge_bucket_policies(backend: Backend) -> None:
         "s3", RawRequest("GET", "/tls-only/k", "", [("Host", "localhost")]), operation="GetObject"
     )
     assert anon.status == 200 and anon.body == b"v"
+
+
+def test_empty_receives_are_not_snapshotted(state: Path) -> None:
+    """Workers polling an empty queue cause no disk writes; a receive that hands out a message
+    (it changes the message's visibility) and one on a queue with a dead-letter queue do."""
+    be = Backend(state, ACCOUNT)
+    sqs = backend_client(be, "sqs")
+    plain = sqs.create_queue(QueueName="plain")["QueueUrl"]
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redriven = sqs.create_queue(QueueName="redriven", Attributes={
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "1"})})["QueueUrl"]
+    written = be.persister.snapshots_written
+    for _ in range(3):
+        assert "Messages" not in sqs.receive_message(QueueUrl=plain)
+    assert be.persister.snapshots_written == written
+    sqs.send_message(QueueUrl=plain, MessageBody="x")
+    assert sqs.receive_message(QueueUrl=plain)["Messages"]
+    assert be.persister.snapshots_written == written + 2          # the send and the receive
+    sqs.receive_message(QueueUrl=redriven)
+    assert be.persister.snapshots_written == written + 3          # moto may have moved messages
+    be.close()

@@ -148,14 +148,15 @@ class Backend:
         region = region or self.region
         if service == "sqs" and operation == "ReceiveMessage" and params is not None:
             queue = self._sqs_queue(params, region)
+            # an empty answer changed nothing worth a snapshot, unless moto moved messages to a DLQ
+            quiet = queue is not None and not getattr(queue, "redrive_policy", None)
             wait = longpoll.requested_wait(
                 params, lambda: getattr(queue, "receive_message_wait_time_seconds", 0))
             if wait and queue is not None:
-                # an empty answer changed nothing worth a snapshot, unless moto moved messages to a DLQ
-                quiet = not getattr(queue, "redrive_policy", None)
                 now = longpoll.immediate(request)
                 return longpoll.poll(lambda: self._forward_once(
                     service, now, operation, region, params, quiet_when_empty=quiet), wait)
+            return self._forward_once(service, request, operation, region, params, quiet_when_empty=quiet)
         return self._forward_once(service, request, operation, region, params)
 
     def _sqs_queue(self, params: Mapping[str, Any], region: str) -> Any:

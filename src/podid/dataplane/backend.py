@@ -23,6 +23,7 @@ from typing import Any
 from podid.dataplane import longpoll
 from podid.dataplane.persist import Durability, Persister
 from podid.dataplane.services import SERVICES, moto_name
+from podid.dataplane.sqs import parse_queue_url
 
 DEFAULT_ACCOUNT_ID = "111122223333"
 DEFAULT_REGION = "us-east-1"
@@ -163,7 +164,7 @@ class Backend:
         url = params.get("QueueUrl")
         if not isinstance(url, str):
             return None
-        return self.service_backend("sqs", region).queues.get(url.rstrip("/").rsplit("/", 1)[-1])
+        return self.service_backend("sqs", region).queues.get(parse_queue_url(url, self.account_id)[1])
 
     def _forward_once(self, service: str, request: RawRequest, operation: str | None, region: str,
                       params: Mapping[str, Any] | None, *, quiet_when_empty: bool = False) -> RawResponse:

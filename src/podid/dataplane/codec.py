@@ -15,7 +15,7 @@ import os
 import pickle
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,38 +155,40 @@ class BlobStore:
         self._cache: weakref.WeakKeyDictionary[Any, tuple[int, int, str]] = weakref.WeakKeyDictionary()
         self.referenced: set[str] = set()
 
+    @staticmethod
+    def _identity(key: Any) -> tuple[int, int]:
+        """What must not have changed for a cached digest to still be ``key``'s body."""
+        return id(getattr(key, "_value_buffer", None)), int(getattr(key, "contentsize", 0) or 0)
+
     def put_key(self, key: Any) -> str | None:
-        buf = getattr(key, "_value_buffer", None)
-        ident = (id(buf), int(getattr(key, "contentsize", 0) or 0))
-        cached = self._cache.get(key)
-        if cached is not None and cached[:2] == ident:
-            self.referenced.add(cached[2])
-            return cached[2]
-        try:
-            value = key.value
-        except ValueError:   # buffer closed: key was disposed
-            return None
-        digest = hashlib.sha256(value).hexdigest()
+        """Write ``key``'s body as a blob (once) and return its digest; None for a disposed key."""
+        digest = self.known_digest(key)
+        if digest is None:
+            try:
+                value = key.value
+            except ValueError:   # buffer closed: key was disposed
+                return None
+            digest = hashlib.sha256(value).hexdigest()
+            self.write(digest, value)
+            self.remember(key, digest)
+        self.referenced.add(digest)
+        return digest
+
+    def write(self, digest: str, body: bytes | Callable[[], bytes]) -> None:
+        """Make the blob ``digest`` exist (``body`` is read only when it does not yet)."""
         path = self.root / digest
         if not path.exists():
             self.root.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, value)
-        self._cache[key] = (*ident, digest)
-        self.referenced.add(digest)
-        return digest
+            atomic_write(path, body if isinstance(body, bytes) else body())
 
     def known_digest(self, key: Any) -> str | None:
         """The digest of ``key``'s body if it was hashed and its blob written before."""
         cached = self._cache.get(key)
-        if cached is None:
-            return None
-        ident = (id(getattr(key, "_value_buffer", None)), int(getattr(key, "contentsize", 0) or 0))
-        return cached[2] if cached[:2] == ident else None
+        return cached[2] if cached is not None and cached[:2] == self._identity(key) else None
 
     def remember(self, key: Any, digest: str) -> None:
-        """Note that ``key``'s body is the blob ``digest`` (written by the journal)."""
-        ident = (id(getattr(key, "_value_buffer", None)), int(getattr(key, "contentsize", 0) or 0))
-        self._cache[key] = (*ident, digest)
+        """Note that ``key``'s body is the blob ``digest`` (already written)."""
+        self._cache[key] = (*self._identity(key), digest)
 
     def collect(self, keep: set[str]) -> None:
         if not self.root.is_dir():

@@ -22,12 +22,13 @@ import os
 import pickle
 import struct
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from podid.dataplane.codec import BlobStore, SnapshotPickler, atomic_write, restore_key, restore_key_inline
+from podid.dataplane.codec import BlobStore, SnapshotPickler, restore_key, restore_key_inline
 
 INLINE_LIMIT = 256 * 1024
 MAX_RECORDS = 2000
@@ -77,6 +78,11 @@ def encode(seq: int, fields: dict[str, Any], store: BlobStore) -> JournalRecord:
     return JournalRecord(seq, buf.getvalue(), pickler.pending)
 
 
+def _body(key: Any) -> bytes:
+    """A moto key's body (read only when its blob has to be written again)."""
+    return bytes(key.value)
+
+
 class Journal:
     """The journal file: framed appends with one fsync per batch, replay, truncation."""
 
@@ -91,10 +97,8 @@ class Journal:
         """Write ``batch`` (sequence order) and make it durable (large bodies first)."""
         for record in batch:
             for digest, key, value in record.blobs:
-                target = self.blobs.root / digest
-                if not target.exists():
-                    self.blobs.root.mkdir(parents=True, exist_ok=True)
-                    atomic_write(target, value if value is not None else bytes(key.value))
+                body: bytes | Callable[[], bytes] = value if value is not None else partial(_body, key)
+                self.blobs.write(digest, body)
                 self.blobs.remember(key, digest)
         if self._fh is None:
             self._fh = open(self.path, "ab")  # noqa: SIM115  (kept open between appends)

@@ -95,13 +95,17 @@ def _time(fn: Callable[[int], None], n: int) -> tuple[float, float]:
     return statistics.median(lat) * 1000, n / total
 
 
+#: the measured calls: (client, call number) -> None
+OPS: dict[str, Callable[[Any, int], Any]] = {
+    "PutObject": lambda c, i: c.put_object(Bucket="bench", Key=f"k{i % 100}", Body=BODY),
+    "GetObject": lambda c, i: c.get_object(Bucket="bench", Key="get.bin")["Body"].read(),
+}
+
+
 def _run(client: Any, n: int, label: str) -> dict[str, tuple[float, float]]:
     client.create_bucket(Bucket="bench")
     client.put_object(Bucket="bench", Key="get.bin", Body=BODY)
-    res = {
-        "PutObject": _time(lambda i: client.put_object(Bucket="bench", Key=f"k{i % 100}", Body=BODY), n),
-        "GetObject": _time(lambda i: client.get_object(Bucket="bench", Key="get.bin")["Body"].read(), n),
-    }
+    res = {name: _time(lambda i, op=op: op(client, i), n) for name, op in OPS.items()}
     for op, (ms, ops) in res.items():
         print(f"  {label:<14} {op:<10} p50 {ms:7.3f} ms  {ops:8.0f} ops/s")
     return res
@@ -113,21 +117,17 @@ Results = dict[str, dict[str, tuple[float, float]]]
 def _run_interleaved(clients: dict[str, Any], n: int, rounds: int = 10) -> Results:
     """Like :func:`_run` for several servers at once, in alternating blocks of n/rounds calls, so
     that a slow patch of the (shared, virtualised) machine hits every server alike."""
-    ops: dict[str, Callable[[Any, int], Any]] = {
-        "PutObject": lambda c, i: c.put_object(Bucket="bench", Key=f"k{i % 100}", Body=BODY),
-        "GetObject": lambda c, i: c.get_object(Bucket="bench", Key="get.bin")["Body"].read(),
-    }
     for client in clients.values():
         client.create_bucket(Bucket="bench")
         client.put_object(Bucket="bench", Key="get.bin", Body=BODY)
         for i in range(20):  # warm-up
-            for op in ops.values():
+            for op in OPS.values():
                 op(client, i)
-    lat: dict[tuple[str, str], list[float]] = {(c, o): [] for c in clients for o in ops}
+    lat: dict[tuple[str, str], list[float]] = {(c, o): [] for c in clients for o in OPS}
     busy: dict[tuple[str, str], float] = dict.fromkeys(lat, 0.0)
     block = max(1, n // rounds)
     for r in range(rounds):
-        for op_name, op in ops.items():
+        for op_name, op in OPS.items():
             for label, client in clients.items():
                 start = time.perf_counter()
                 for i in range(r * block, (r + 1) * block):

@@ -18,6 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def _backend(backend_dict: Any, account: str) -> Any:
+    """The account's S3 backend (S3 is global: moto keeps it under "aws"), if it exists."""
+    regions = dict.get(backend_dict, account)
+    return regions.get("aws") if regions is not None else None
+
+
 def watch(backend_dict: Any, account: str, region: str, operation: str,
           params: Mapping[str, Any]) -> Watch | None:
     """Start watching a call the journal may record (S3 lock held), or None."""
@@ -26,8 +32,7 @@ def watch(backend_dict: Any, account: str, region: str, operation: str,
         return None
     if operation in UPLOAD_OPERATIONS and operation != "CreateMultipartUpload" and not upload_id:
         return None
-    regions = dict.get(backend_dict, account)
-    backend = regions.get("aws") if regions is not None else None
+    backend = _backend(backend_dict, account)
     bucket = backend.buckets.get(str(bucket_name)) if backend is not None else None
     if bucket is None or bucket.notification_configuration is not None:
         return None
@@ -113,8 +118,7 @@ def key_tags(backend: Any, versions: Sequence[Any]) -> dict[str, dict[str, Any]]
 
 def apply(record: dict[str, Any], backend_dict: Any) -> None:
     """Set the keys, uploads and parts a record holds to their recorded state (replay)."""
-    regions = dict.get(backend_dict, record["account"])
-    backend: Any = regions.get("aws") if regions is not None else None
+    backend = _backend(backend_dict, record["account"])
     bucket = backend.buckets.get(record["bucket"]) if backend is not None else None
     if bucket is None:
         return

@@ -40,6 +40,15 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def other_url(store_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A second empty database on the same backend as `store_url`."""
+    if store_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'other' / 'podid.db'}"
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.create_database()
+
+
+@pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
     st = Store.open(store_url)
     yield st

@@ -302,52 +302,6 @@ def test_kv_and_generation(store: Store) -> None:
     assert store.generation() == g0 + 1  # failed writes roll back the bump too
 
 
-def test_migrations_match_models(store: Store) -> None:
-    """The alembic history builds exactly the schema the ORM models describe (no drift). Tables
-    that other components create by their own migrations (eks_*, k8s_*) are not ORM models here."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
-
-    from podid.store.migrate import VERSION_TABLE
-    from podid.store.models import Base
-
-    with store.engine.connect() as conn:
-        mc = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE, "compare_type": False})
-        diffs = [
-            d
-            for d in compare_metadata(mc, Base.metadata)
-            if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name not in Base.metadata.tables)
-            and not (
-                isinstance(d, tuple)
-                and d[0] in ("remove_index", "remove_fk")
-                and getattr(d[1], "table", None) is not None
-                and d[1].table.name not in Base.metadata.tables
-            )
-        ]
-    assert diffs == []
-
-
-@pytest.mark.parametrize("owner", ["podid.eks.repo", "podid.k8s.sqlstore"])
-def test_component_migrations_match_their_tables(store: Store, owner: str) -> None:
-    """0002_eks and 0003_k8s build exactly the tables podid.eks.repo and podid.k8s.sqlstore define."""
-    import importlib
-
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
-
-    from podid.store.migrate import VERSION_TABLE
-
-    tables = importlib.import_module(owner).metadata
-    with store.engine.connect() as conn:
-        mc = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE, "compare_type": False})
-        diffs = [d for d in compare_metadata(mc, tables)
-                 if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name not in tables.tables)
-                 and not (isinstance(d, tuple) and d[0] in ("remove_index", "remove_fk")
-                          and getattr(d[1], "table", None) is not None
-                          and d[1].table.name not in tables.tables)]
-    assert diffs == []
-
-
 def test_one_generation_per_call(store: Store) -> None:
     """Inside one API call the counter is read once; the call's own writes and other writers'
     writes after the call are seen."""

@@ -13,11 +13,11 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from podid.store.engine import WRITE_OPTION
-from podid.store.models import Account, ManagedPolicy, Meta, OidcProvider, Role, User, utcnow
 from podid.store.records import Tags
+from podid.store.schema.base import utcnow
+from podid.store.schema.iam import GENERATION, Account, ManagedPolicy, Meta, OidcProvider, Role, User
 from podid.store.tags import merge_tags
 
-GENERATION = "generation"
 _GENERATION_QUERY = select(Meta.value).where(Meta.key == GENERATION)
 #: inside :meth:`StoreBase.one_generation`: the generation read by this call, once read
 _CALL_GENERATION: ContextVar[list[int] | None] = ContextVar("podid_call_generation", default=None)

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from podid.store.base import StoreBase
-from podid.store.models import KeyValue, utcnow
+from podid.store.schema.base import utcnow
+from podid.store.schema.iam import KeyValue
 
 
 class KeyValueRepo(StoreBase):

@@ -1,4 +1,10 @@
-"""Run the store's alembic migrations programmatically (no alembic.ini at runtime)."""
+"""Run the store's alembic migrations programmatically (no alembic.ini at runtime).
+
+An empty database is built straight from the models (`podid.store.schema.metadata`, plus the seed
+rows) and stamped at head - alembic's recipe for "building an up to date database from scratch";
+a database that has a revision is upgraded by the revisions after it (deltas). Both happen under
+one lock (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), so concurrent first starts agree.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect
 
 from podid.store.engine import WRITE_OPTION
+from podid.store.schema import iam, metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "podid_alembic_version"
@@ -33,10 +40,19 @@ def head_revision() -> str:
     return head
 
 
+def _current(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at (None: empty database)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+        return _current(conn)
+
+
+def _is_empty(conn: Connection) -> bool:
+    """No revision and none of podid's tables (a database some other program also uses is fine)."""
+    return _current(conn) is None and not set(inspect(conn).get_table_names()) & set(metadata.tables)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -46,4 +62,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         with conn.begin():
             if conn.dialect.name == "postgresql":  # one migrator at a time across processes
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7262737)")
-            command.upgrade(alembic_config(conn), revision)
+            cfg = alembic_config(conn)
+            if revision == "head" and _is_empty(conn):
+                metadata.create_all(conn, checkfirst=False)
+                iam.seed(conn)
+                command.stamp(cfg, "head")
+            else:
+                command.upgrade(cfg, revision)

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from podid.store import errors
 from podid.store.base import StoreBase
-from podid.store.models import OidcProvider, utcnow
 from podid.store.records import OidcProviderRecord, Tags
+from podid.store.schema.base import utcnow
+from podid.store.schema.iam import OidcProvider
 from podid.store.tags import merge_tags
 
 

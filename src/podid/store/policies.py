@@ -18,17 +18,6 @@ from podid.store import errors, managed_policies
 from podid.store.base import StoreBase, count_rows, find_named
 from podid.store.ids import POLICY_PREFIX, new_id
 from podid.store.managed_policies import AwsManagedPolicy
-from podid.store.models import (
-    ManagedPolicy,
-    PolicyVersion,
-    Role,
-    RoleAttachment,
-    RolePolicy,
-    User,
-    UserAttachment,
-    UserPolicy,
-    utcnow,
-)
 from podid.store.records import (
     AttachedPolicy,
     InlinePolicyRecord,
@@ -40,6 +29,17 @@ from podid.store.records import (
     Tags,
 )
 from podid.store.roles import find_role, load_role
+from podid.store.schema.base import utcnow
+from podid.store.schema.iam import (
+    ManagedPolicy,
+    PolicyVersion,
+    Role,
+    RoleAttachment,
+    RolePolicy,
+    User,
+    UserAttachment,
+    UserPolicy,
+)
 from podid.store.tags import merge_tags
 from podid.store.users import find_user, load_user
 

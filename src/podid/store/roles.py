@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 from podid.store import errors
 from podid.store.base import StoreBase, count_rows, find_named, list_named
 from podid.store.ids import ROLE_PREFIX, new_id
-from podid.store.models import Role, RoleAttachment, RolePolicy, utcnow
 from podid.store.records import RoleRecord, Tags
+from podid.store.schema.base import utcnow
+from podid.store.schema.iam import Role, RoleAttachment, RolePolicy
 
 _UNSET = object()
 

@@ -12,11 +12,12 @@ from podid.store.engine import default_url, make_engine
 from podid.store.ids import ACCESS_KEY_PREFIX, USER_PREFIX, new_id, new_secret
 from podid.store.kv import KeyValueRepo
 from podid.store.migrate import upgrade
-from podid.store.models import AccessKey, User, UserAttachment, utcnow
 from podid.store.oidc import OidcRepo
 from podid.store.policies import PoliciesRepo
 from podid.store.records import AccessKeyRecord
 from podid.store.roles import RolesRepo
+from podid.store.schema.base import utcnow
+from podid.store.schema.iam import AccessKey, User, UserAttachment
 from podid.store.users import UsersRepo, find_user, key_record, user_arn
 
 ADMIN_USER = "podid-admin"

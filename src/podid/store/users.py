@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from podid.store import errors
 from podid.store.base import StoreBase, count_rows, find_named, list_named
 from podid.store.ids import ACCESS_KEY_PREFIX, USER_PREFIX, new_id, new_secret
-from podid.store.models import AccessKey, User, UserAttachment, UserPolicy, utcnow
 from podid.store.records import AccessKeyRecord, Tags, UserRecord
+from podid.store.schema.base import utcnow
+from podid.store.schema.iam import AccessKey, User, UserAttachment, UserPolicy
 
 MAX_ACCESS_KEYS = 2
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from podid.store.models import Base
-
-VERSION_TABLE = "podid_alembic_version"
+from podid.store.migrate import VERSION_TABLE
+from podid.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reachable when someone runs the alembic CLI directly
@@ -14,7 +13,7 @@ if connection is None:  # pragma: no cover - only reachable when someone runs th
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     version_table=VERSION_TABLE,
     render_as_batch=True,  # SQLite: ALTER TABLE through table copies in future migrations
     compare_type=True,

@@ -1,47 +1,19 @@
-"""SQLAlchemy 2 ORM models of the IAM entities and the generic key/value table.
+"""ORM models of the IAM entities, the accounts, the `podid_meta` counters and the generic key/value table.
 
-Schema changes go through alembic migrations in `podid/store/migrations/versions/`; later components
-(EKS clusters, addons, pod identity associations, Kubernetes objects) add their own tables with new
-migrations, or use the namespaced `podid_kv` table. Times are stored as UTC.
+Migration 0001_iam creates these tables from here. Users and roles share their columns through
+`_Principal`; the role/user inline policies and attachments are twins (`_InlinePolicy`,
+`_Attachment`). `sort_order` keeps each table's column order as 0001_iam first created it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, Connection, ForeignKey, Integer, String, Text, UniqueConstraint, insert
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    """Now, UTC, whole seconds (as IAM reports times)."""
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-class Base(DeclarativeBase):
-    pass
+from podid.store.schema.base import Base, UTCDateTime, utcnow
 
 
 class Meta(Base):
@@ -52,26 +24,40 @@ class Meta(Base):
     value: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
+#: the `podid_meta` counter bumped by every IAM write
+GENERATION = "generation"
+
+
+def seed(conn: Connection) -> None:
+    """The rows a new database starts with: the generation counter at 0."""
+    conn.execute(insert(Meta).values(key=GENERATION, value=0))
+
+
 class Account(Base):
     __tablename__ = "accounts"
     id: Mapped[str] = mapped_column(String(12), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class User(Base):
+class _Principal:
+    """Columns users and roles share. `name_key` is lower(name): IAM names are unique
+    case-insensitively within an account."""
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, sort_order=-3)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False, sort_order=-3)
+    name: Mapped[str] = mapped_column(String(64), nullable=False, sort_order=-3)
+    name_key: Mapped[str] = mapped_column(String(64), nullable=False, sort_order=-3)
+    path: Mapped[str] = mapped_column(String(512), nullable=False, sort_order=-3)
+    arn: Mapped[str] = mapped_column(String(1024), nullable=False, sort_order=-1)
+    tags: Mapped[list[dict[str, str]]] = mapped_column(JSON, nullable=False, default=list, sort_order=1)
+    boundary_arn: Mapped[str | None] = mapped_column(String(2048), sort_order=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, sort_order=1)
+
+
+class User(_Principal, Base):
     __tablename__ = "iam_users"
     __table_args__ = (UniqueConstraint("account_id", "name_key", name="uq_iam_users_name"),)
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False)
-    name: Mapped[str] = mapped_column(String(64), nullable=False)
-    # lower(name): IAM names are unique case-insensitively
-    name_key: Mapped[str] = mapped_column(String(64), nullable=False)
-    path: Mapped[str] = mapped_column(String(512), nullable=False)
-    user_id: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
-    arn: Mapped[str] = mapped_column(String(1024), nullable=False)
-    tags: Mapped[list[dict[str, str]]] = mapped_column(JSON, nullable=False, default=list)
-    boundary_arn: Mapped[str | None] = mapped_column(String(2048))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    user_id: Mapped[str] = mapped_column(String(32), nullable=False, unique=True, sort_order=-2)
     access_keys: Mapped[list[AccessKey]] = relationship(back_populates="user")
 
 
@@ -85,22 +71,13 @@ class AccessKey(Base):
     user: Mapped[User] = relationship(back_populates="access_keys")
 
 
-class Role(Base):
+class Role(_Principal, Base):
     __tablename__ = "iam_roles"
     __table_args__ = (UniqueConstraint("account_id", "name_key", name="uq_iam_roles_name"),)
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False)
-    name: Mapped[str] = mapped_column(String(64), nullable=False)
-    name_key: Mapped[str] = mapped_column(String(64), nullable=False)
-    path: Mapped[str] = mapped_column(String(512), nullable=False)
-    role_id: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
-    arn: Mapped[str] = mapped_column(String(1024), nullable=False)
+    role_id: Mapped[str] = mapped_column(String(32), nullable=False, unique=True, sort_order=-2)
     trust_policy: Mapped[str] = mapped_column(Text, nullable=False)
     description: Mapped[str | None] = mapped_column(String(1000))
     max_session_duration: Mapped[int] = mapped_column(Integer, nullable=False, default=3600)
-    tags: Mapped[list[dict[str, str]]] = mapped_column(JSON, nullable=False, default=list)
-    boundary_arn: Mapped[str | None] = mapped_column(String(2048))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 class ManagedPolicy(Base):
@@ -137,48 +114,44 @@ class PolicyVersion(Base):
     policy: Mapped[ManagedPolicy] = relationship(back_populates="versions")
 
 
-class RolePolicy(Base):
-    """An inline policy embedded in a role."""
+class _InlinePolicy:
+    """An inline policy embedded in its owner (`role_pk` / `user_pk`, declared by the subclass)."""
 
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, sort_order=-1)
+    name: Mapped[str] = mapped_column(String(128), nullable=False, sort_order=1)
+    document: Mapped[str] = mapped_column(Text, nullable=False, sort_order=1)
+
+
+class RolePolicy(_InlinePolicy, Base):
     __tablename__ = "iam_role_policies"
     __table_args__ = (UniqueConstraint("role_pk", "name", name="uq_iam_role_policies"),)
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     role_pk: Mapped[int] = mapped_column(ForeignKey("iam_roles.pk"), nullable=False)
-    name: Mapped[str] = mapped_column(String(128), nullable=False)
-    document: Mapped[str] = mapped_column(Text, nullable=False)
 
 
-class UserPolicy(Base):
-    """An inline policy embedded in a user."""
-
+class UserPolicy(_InlinePolicy, Base):
     __tablename__ = "iam_user_policies"
     __table_args__ = (UniqueConstraint("user_pk", "name", name="uq_iam_user_policies"),)
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_pk: Mapped[int] = mapped_column(ForeignKey("iam_users.pk"), nullable=False)
-    name: Mapped[str] = mapped_column(String(128), nullable=False)
-    document: Mapped[str] = mapped_column(Text, nullable=False)
 
 
-class RoleAttachment(Base):
-    """A managed policy attached to a role; `policy_pk` is NULL for AWS managed policies."""
+class _Attachment:
+    """A managed policy attached to its owner; `policy_pk` is NULL for AWS managed policies."""
 
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, sort_order=-1)
+    policy_arn: Mapped[str] = mapped_column(String(1024), nullable=False, index=True, sort_order=1)
+    policy_pk: Mapped[int | None] = mapped_column(ForeignKey("iam_policies.pk"), sort_order=1)
+
+
+class RoleAttachment(_Attachment, Base):
     __tablename__ = "iam_role_attachments"
     __table_args__ = (UniqueConstraint("role_pk", "policy_arn", name="uq_iam_role_attachments"),)
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     role_pk: Mapped[int] = mapped_column(ForeignKey("iam_roles.pk"), nullable=False)
-    policy_arn: Mapped[str] = mapped_column(String(1024), nullable=False, index=True)
-    policy_pk: Mapped[int | None] = mapped_column(ForeignKey("iam_policies.pk"))
 
 
-class UserAttachment(Base):
-    """A managed policy attached to a user; `policy_pk` is NULL for AWS managed policies."""
-
+class UserAttachment(_Attachment, Base):
     __tablename__ = "iam_user_attachments"
     __table_args__ = (UniqueConstraint("user_pk", "policy_arn", name="uq_iam_user_attachments"),)
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_pk: Mapped[int] = mapped_column(ForeignKey("iam_users.pk"), nullable=False)
-    policy_arn: Mapped[str] = mapped_column(String(1024), nullable=False, index=True)
-    policy_pk: Mapped[int | None] = mapped_column(ForeignKey("iam_policies.pk"))
 
 
 class OidcProvider(Base):

@@ -9,7 +9,7 @@ authenticator checks for bound tokens). podid asks a :class:`PodDirectory`:
 * ``available(cluster)`` -> False when this directory cannot know (no Kubernetes API for the
   cluster); the caller then falls back to the token's signed claims alone and says so in a log line.
 
-:class:`SqlPodDirectory` reads podid.k8s's ``k8s_objects`` table (``podid.k8s.sqlstore``) on the
+:class:`SqlPodDirectory` reads podid.k8s's ``k8s_objects`` table (``podid.store.schema.k8s``) on the
 store's engine: one indexed SELECT per check, no writes. It is "available" once that table exists
 (podid.k8s creates it); :class:`StaticPodDirectory` is an in-memory one for embedding/tests.
 """
@@ -23,6 +23,8 @@ from typing import Protocol
 
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from podid.store.schema.k8s import k8s_objects
 
 
 class PodDirectory(Protocol):
@@ -84,8 +86,6 @@ class SqlPodDirectory:
             return self._present
 
     def _uid(self, cluster: str, resource: str, namespace: str, name: str) -> str | None:
-        from podid.k8s.sqlstore import k8s_objects
-
         c = k8s_objects.c
         with self.engine.connect() as conn:
             uid = conn.execute(select(c.uid).where(

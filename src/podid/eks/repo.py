@@ -1,11 +1,11 @@
 """Repository for podid.eks's tables: clusters, add-ons, Pod Identity associations, issuer keys,
 agent heartbeats.
 
-The tables are SQLAlchemy Core definitions on their own ``MetaData`` (created by the alembic
-revision ``0002_eks``; they are not ORM models of :mod:`podid.store.models`). :class:`EksRepo`
-works on the :class:`podid.store.Store`'s engine (``store.engine``): reads are plain transactions,
-writes use the store's ``BEGIN IMMEDIATE`` execution option on SQLite. Records are frozen
-dataclasses; timestamps are epoch seconds (floats).
+The tables are the ORM models of :mod:`podid.store.schema.eks` (the store's one schema; alembic
+revision ``0002_eks`` creates them). :class:`EksRepo` runs Core statements on the models' tables over
+the :class:`podid.store.Store`'s engine (``store.engine``) through the store's transaction helper
+(:func:`podid.store.engine.transaction`): reads are plain transactions, writes ``BEGIN IMMEDIATE`` on
+SQLite. Records are frozen dataclasses; timestamps are epoch seconds (floats).
 """
 
 from __future__ import annotations
@@ -15,113 +15,23 @@ import binascii
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Engine,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Engine, Table, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from podid.store.engine import WRITE_OPTION
-
-metadata = MetaData()
-
-eks_clusters = Table(
-    "eks_clusters", metadata,
-    Column("pk", Integer, primary_key=True, autoincrement=True),
-    Column("account_id", String(12), nullable=False),
-    Column("region", String(32), nullable=False),
-    Column("name", String(100), nullable=False),
-    Column("arn", String(256), nullable=False, unique=True),
-    Column("cluster_id", String(36), nullable=False),
-    Column("version", String(16), nullable=False),
-    Column("oidc_id", String(32), nullable=False, unique=True),
-    Column("role_arn", String(2048), nullable=True),
-    Column("endpoint", String(1024), nullable=True),
-    Column("status", String(16), nullable=False),
-    Column("tags", JSON, nullable=False),
-    Column("created_at", Float, nullable=False),
-    UniqueConstraint("account_id", "region", "name", name="uq_eks_clusters_name"),
+from podid.store.engine import transaction
+from podid.store.schema.eks import (
+    eks_addons,
+    eks_agent_heartbeats,
+    eks_clusters,
+    eks_issuer_keys,
+    eks_pod_identity_associations,
 )
-
-eks_addons = Table(
-    "eks_addons", metadata,
-    Column("pk", Integer, primary_key=True, autoincrement=True),
-    Column("cluster_pk", Integer, ForeignKey("eks_clusters.pk"), nullable=False),
-    Column("name", String(100), nullable=False),
-    Column("version", String(64), nullable=False),
-    Column("arn", String(512), nullable=False),
-    Column("service_account_role_arn", String(2048), nullable=True),
-    Column("configuration_values", Text, nullable=True),
-    Column("pod_identity_associations", JSON, nullable=False),
-    Column("tags", JSON, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("modified_at", Float, nullable=False),
-    UniqueConstraint("cluster_pk", "name", name="uq_eks_addons_name"),
-)
-
-eks_pod_identity_associations = Table(
-    "eks_pod_identity_associations", metadata,
-    Column("pk", Integer, primary_key=True, autoincrement=True),
-    Column("cluster_pk", Integer, ForeignKey("eks_clusters.pk"), nullable=False),
-    Column("association_id", String(19), nullable=False, unique=True),
-    Column("arn", String(512), nullable=False),
-    Column("namespace", String(253), nullable=False),
-    Column("service_account", String(253), nullable=False),
-    Column("role_arn", String(2048), nullable=False),
-    Column("target_role_arn", String(2048), nullable=True),
-    Column("external_id", String(64), nullable=True),
-    Column("disable_session_tags", Boolean, nullable=False),
-    Column("policy", Text, nullable=True),
-    Column("owner_arn", String(2048), nullable=True),
-    Column("tags", JSON, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("modified_at", Float, nullable=False),
-    UniqueConstraint("cluster_pk", "namespace", "service_account", name="uq_eks_pia_subject"),
-)
-
-eks_issuer_keys = Table(
-    "eks_issuer_keys", metadata,
-    Column("cluster_pk", Integer, ForeignKey("eks_clusters.pk"), primary_key=True),
-    Column("record", JSON, nullable=False),      # IssuerKeys.to_record(): PKCS#8 PEM inside (secret)
-    Column("updated_at", Float, nullable=False),
-)
-
-eks_agent_heartbeats = Table(
-    "eks_agent_heartbeats", metadata,
-    Column("pk", Integer, primary_key=True, autoincrement=True),
-    Column("cluster_pk", Integer, ForeignKey("eks_clusters.pk"), nullable=False),
-    Column("node_name", String(253), nullable=False),
-    Column("agent_id", String(64), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("reasons", JSON, nullable=False),
-    Column("received_at", Float, nullable=False),
-    UniqueConstraint("cluster_pk", "node_name", name="uq_eks_heartbeats_node"),
-)
-
-Index("ix_eks_addons_cluster", eks_addons.c.cluster_pk)
-Index("ix_eks_heartbeats_cluster", eks_agent_heartbeats.c.cluster_pk)
 
 
 class RepoError(Exception):
@@ -240,6 +150,24 @@ def _association(row: Row[Any]) -> AssociationRecord:
                              dict(m["tags"] or {}), float(m["created_at"]), float(m["modified_at"]))
 
 
+def _heartbeat(r: Row[Any]) -> HeartbeatRecord:
+    return HeartbeatRecord(r.node_name, r.agent_id, r.status, tuple(r.reasons or ()), float(r.received_at))
+
+
+def _insert(conn: Connection, table: Table, **values: Any) -> int:
+    """INSERT one row; its new primary key."""
+    return int(conn.execute(insert(table).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+
+
+def _by_pk(conn: Connection, table: Table, pk: int) -> Row[Any]:
+    """The row whose primary key is `pk` (NoResultFound when there is none)."""
+    return conn.execute(select(table).where(table.c.pk == pk)).one()
+
+
+def _count(conn: Connection, table: Table, *criteria: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(table).where(*criteria)).scalar() or 0)
+
+
 def encode_page_token(after_pk: int) -> str:
     """Opaque ``nextToken``: base64url of ``{"after": pk}``."""
     return base64.urlsafe_b64encode(json.dumps({"after": after_pk}).encode()).decode().rstrip("=")
@@ -267,17 +195,11 @@ class EksRepo:
         """The repository on ``store.engine`` (a :class:`podid.store.Store`)."""
         return cls(store.engine)
 
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+    def _read(self) -> AbstractContextManager[Connection]:
+        return transaction(self.engine)
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self._write_lock, self.engine.connect() as conn:
-            conn.execution_options(**{WRITE_OPTION: True})
-            with conn.begin():
-                yield conn
+    def _write(self) -> AbstractContextManager[Connection]:
+        return transaction(self.engine, write=True, lock=self._write_lock)
 
     # -- clusters ------------------------------------------------------------------------------
     def create_cluster(self, *, account_id: str, region: str, name: str, arn: str, cluster_id: str,
@@ -288,14 +210,11 @@ class EksRepo:
         now = time.time() if now is None else now
         try:
             with self._write() as conn:
-                pk = conn.execute(insert(eks_clusters).values(
-                    account_id=account_id, region=region, name=name, arn=arn, cluster_id=cluster_id,
-                    version=version, oidc_id=oidc_id, role_arn=role_arn, endpoint=endpoint,
-                    status="ACTIVE", tags=dict(tags), created_at=now)).inserted_primary_key[0]  # type: ignore[index]
-                conn.execute(insert(eks_issuer_keys).values(cluster_pk=pk, record=dict(issuer_keys),
-                                                            updated_at=now))
-                row = conn.execute(select(eks_clusters).where(eks_clusters.c.pk == pk)).one()
-                return _cluster(row)
+                pk = _insert(conn, eks_clusters, account_id=account_id, region=region, name=name, arn=arn,
+                             cluster_id=cluster_id, version=version, oidc_id=oidc_id, role_arn=role_arn,
+                             endpoint=endpoint, status="ACTIVE", tags=dict(tags), created_at=now)
+                _insert(conn, eks_issuer_keys, cluster_pk=pk, record=dict(issuer_keys), updated_at=now)
+                return _cluster(_by_pk(conn, eks_clusters, pk))
         except IntegrityError as exc:
             raise AlreadyExists(f"cluster {name}") from exc
 
@@ -329,9 +248,7 @@ class EksRepo:
         """Delete a cluster with its keys and heartbeats; InUse while associations/add-ons exist."""
         with self._write() as conn:
             for table in (eks_pod_identity_associations, eks_addons):
-                n = conn.execute(select(func.count()).select_from(table).where(
-                    table.c.cluster_pk == cluster_pk)).scalar()
-                if n:
+                if _count(conn, table, table.c.cluster_pk == cluster_pk):
                     raise InUse(table.name)
             conn.execute(delete(eks_issuer_keys).where(eks_issuer_keys.c.cluster_pk == cluster_pk))
             conn.execute(delete(eks_agent_heartbeats).where(eks_agent_heartbeats.c.cluster_pk == cluster_pk))
@@ -357,13 +274,12 @@ class EksRepo:
         now = time.time() if now is None else now
         try:
             with self._write() as conn:
-                pk = conn.execute(insert(eks_addons).values(
-                    cluster_pk=cluster_pk, name=name, version=version, arn=arn,
-                    service_account_role_arn=service_account_role_arn,
-                    configuration_values=configuration_values,
-                    pod_identity_associations=list(pod_identity_associations), tags=dict(tags),
-                    created_at=now, modified_at=now)).inserted_primary_key[0]  # type: ignore[index]
-                return _addon(conn.execute(select(eks_addons).where(eks_addons.c.pk == pk)).one())
+                pk = _insert(conn, eks_addons, cluster_pk=cluster_pk, name=name, version=version, arn=arn,
+                             service_account_role_arn=service_account_role_arn,
+                             configuration_values=configuration_values,
+                             pod_identity_associations=list(pod_identity_associations), tags=dict(tags),
+                             created_at=now, modified_at=now)
+                return _addon(_by_pk(conn, eks_addons, pk))
         except IntegrityError as exc:
             raise AlreadyExists(f"addon {name}") from exc
 
@@ -394,16 +310,14 @@ class EksRepo:
             done = conn.execute(update(eks_agent_heartbeats).where(
                 h.cluster_pk == cluster_pk, h.node_name == node_name).values(**values)).rowcount
             if not done:
-                conn.execute(insert(eks_agent_heartbeats).values(cluster_pk=cluster_pk, node_name=node_name,
-                                                                 **values))
+                _insert(conn, eks_agent_heartbeats, cluster_pk=cluster_pk, node_name=node_name, **values)
 
     def heartbeats(self, cluster_pk: int) -> list[HeartbeatRecord]:
         h = eks_agent_heartbeats.c
         with self._read() as conn:
             rows = conn.execute(select(eks_agent_heartbeats).where(h.cluster_pk == cluster_pk)
                                 .order_by(h.node_name))
-            return [HeartbeatRecord(r.node_name, r.agent_id, r.status, tuple(r.reasons or ()),
-                                    float(r.received_at)) for r in rows]
+            return [_heartbeat(r) for r in rows]
 
     # -- Pod Identity associations ---------------------------------------------------------------
     def create_association(self, cluster_pk: int, new: NewAssociation,
@@ -417,9 +331,8 @@ class EksRepo:
                 a.service_account == new.service_account)).scalar()
             if taken:
                 raise AlreadyExists("association", taken)
-            pk = conn.execute(insert(eks_pod_identity_associations).values(
-                **self._values(cluster_pk, new, now))).inserted_primary_key[0]  # type: ignore[index]
-            return _association(conn.execute(select(eks_pod_identity_associations).where(a.pk == pk)).one())
+            pk = _insert(conn, eks_pod_identity_associations, **self._values(cluster_pk, new, now))
+            return _association(_by_pk(conn, eks_pod_identity_associations, pk))
 
     @staticmethod
     def _values(cluster_pk: int, new: NewAssociation, now: float) -> dict[str, Any]:
@@ -438,14 +351,13 @@ class EksRepo:
         for item in items:
             chunk.append(self._values(cluster_pk, item, now))
             if len(chunk) >= batch:
-                with self._write() as conn:
-                    conn.execute(insert(eks_pod_identity_associations), chunk)
-                count, chunk = count + len(chunk), []
-        if chunk:
-            with self._write() as conn:
-                conn.execute(insert(eks_pod_identity_associations), chunk)
-            count += len(chunk)
-        return count
+                count, chunk = count + self._insert_many(chunk), []
+        return count + (self._insert_many(chunk) if chunk else 0)
+
+    def _insert_many(self, rows: list[dict[str, Any]]) -> int:
+        with self._write() as conn:
+            conn.execute(insert(eks_pod_identity_associations), rows)
+        return len(rows)
 
     def get_association(self, cluster_pk: int, association_id: str) -> AssociationRecord | None:
         a = eks_pod_identity_associations.c
@@ -490,8 +402,7 @@ class EksRepo:
         with self._write() as conn:
             conn.execute(update(eks_pod_identity_associations).where(a.pk == assoc_pk).values(
                 **changes, modified_at=time.time() if now is None else now))
-            row = conn.execute(select(eks_pod_identity_associations).where(a.pk == assoc_pk)).one()
-            return _association(row)
+            return _association(_by_pk(conn, eks_pod_identity_associations, assoc_pk))
 
     def delete_association(self, assoc_pk: int) -> None:
         with self._write() as conn:
@@ -501,5 +412,4 @@ class EksRepo:
     def count_associations(self, cluster_pk: int) -> int:
         a = eks_pod_identity_associations.c
         with self._read() as conn:
-            return int(conn.execute(select(func.count()).select_from(eks_pod_identity_associations)
-                                    .where(a.cluster_pk == cluster_pk)).scalar() or 0)
+            return _count(conn, eks_pod_identity_associations, a.cluster_pk == cluster_pk)

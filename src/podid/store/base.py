@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from podid.store.engine import WRITE_OPTION
+from podid.store.engine import session
 from podid.store.records import Tags
 from podid.store.schema.base import utcnow
 from podid.store.schema.iam import GENERATION, Account, ManagedPolicy, Meta, OidcProvider, Role, User
@@ -40,19 +40,15 @@ class StoreBase:
         self.engine = engine
         self._write_lock = threading.Lock()  # in-process writers queue here instead of on SQLite's lock
 
-    @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with self.engine.connect() as conn, Session(bind=conn, expire_on_commit=False) as s, s.begin():
-            yield s
+    def _read(self) -> AbstractContextManager[Session]:
+        return session(self.engine)
 
     @contextmanager
     def _write(self, *, bump: bool = True) -> Iterator[Session]:
-        with self._write_lock, self.engine.connect() as conn:
-            conn.execution_options(**{WRITE_OPTION: True})
-            with Session(bind=conn, expire_on_commit=False) as s, s.begin():
-                if bump:
-                    s.execute(update(Meta).where(Meta.key == GENERATION).values(value=Meta.value + 1))
-                yield s
+        with session(self.engine, write=True, lock=self._write_lock) as s:
+            if bump:
+                s.execute(update(Meta).where(Meta.key == GENERATION).values(value=Meta.value + 1))
+            yield s
         memo = _CALL_GENERATION.get()
         if bump and memo:
             memo.clear()   # committed: later reads in this call see the new generation

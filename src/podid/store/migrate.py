@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
-from podid.store.engine import WRITE_OPTION
+from podid.store.engine import transaction
 from podid.store.schema import iam, metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -57,15 +57,13 @@ def _is_empty(conn: Connection) -> bool:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database to `revision` (idempotent)."""
-    with engine.connect() as conn:
-        conn.execution_options(**{WRITE_OPTION: True})  # SQLite: BEGIN IMMEDIATE, one migrator at a time
-        with conn.begin():
-            if conn.dialect.name == "postgresql":  # one migrator at a time across processes
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7262737)")
-            cfg = alembic_config(conn)
-            if revision == "head" and _is_empty(conn):
-                metadata.create_all(conn, checkfirst=False)
-                iam.seed(conn)
-                command.stamp(cfg, "head")
-            else:
-                command.upgrade(cfg, revision)
+    with transaction(engine, write=True) as conn:  # SQLite: BEGIN IMMEDIATE, one migrator at a time
+        if conn.dialect.name == "postgresql":  # one migrator at a time across processes
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7262737)")
+        cfg = alembic_config(conn)
+        if revision == "head" and _is_empty(conn):
+            metadata.create_all(conn, checkfirst=False)
+            iam.seed(conn)
+            command.stamp(cfg, "head")
+        else:
+            command.upgrade(cfg, revision)

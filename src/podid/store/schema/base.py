@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -41,3 +41,11 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     """Declarative base of all podid models: `Base.metadata` is the schema alembic builds."""
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core `Table` of a model, for repositories that run Core statements on connections
+    (podid.eks, podid.k8s: their hot paths skip the ORM's per-statement cost)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

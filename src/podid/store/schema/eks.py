@@ -2,6 +2,7 @@
 agent heartbeats (used by :mod:`podid.eks.repo`; migration 0002_eks creates them from here).
 
 Timestamps are epoch seconds (floats); constraint names are the ones 0002_eks gave existing databases.
+``eks_clusters`` ... ``eks_agent_heartbeats`` are the models' Core tables (what the repository uses).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from podid.store.schema.base import Base
+from podid.store.schema.base import Base, table_of
 
 
 def _cluster_fk(name: str) -> Any:
@@ -111,3 +112,10 @@ class EksHeartbeat(Base):
     status: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[str]] = mapped_column(JSON)
     received_at: Mapped[float] = mapped_column(Float)
+
+
+eks_clusters = table_of(EksCluster)
+eks_addons = table_of(EksAddon)
+eks_pod_identity_associations = table_of(EksAssociation)
+eks_issuer_keys = table_of(EksIssuerKeys)
+eks_agent_heartbeats = table_of(EksHeartbeat)

@@ -4,6 +4,9 @@ them from here). Every row carries its ``cluster``, so all podid clusters share 
 * ``k8s_objects``   - the current objects (``body`` is the JSON the API returns);
 * ``k8s_revisions`` - one row per cluster: the resourceVersion counter and the compaction horizon;
 * ``k8s_watch_log`` - every write, for watch; compacted to a bounded length.
+
+``k8s_objects``, ``k8s_revisions`` and ``k8s_watch_log`` below are the models' Core tables (what
+podid.k8s.sqlstore and podid.eks.pods run their statements on).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from podid.store.schema.base import Base
+from podid.store.schema.base import Base, table_of
 
 
 class _K8sKey:
@@ -47,3 +50,8 @@ class K8sWatchEvent(_K8sKey, Base):
     __table_args__ = (Index("ix_k8s_watch_log_cluster_rv", "cluster", "resource_version"),)
     resource_version: Mapped[int] = mapped_column(BigInteger, sort_order=-2)
     event_type: Mapped[str] = mapped_column(String(16), sort_order=-2)
+
+
+k8s_objects = table_of(K8sObject)
+k8s_revisions = table_of(K8sRevision)
+k8s_watch_log = table_of(K8sWatchEvent)

@@ -31,7 +31,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,8 +147,12 @@ def start_podid(
     region: str = "us-east-1",
     extra_args: Sequence[str] = (),
     timeout: float = 60,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[PodidServer]:
-    """Run ``podid up --state STATE_DIR`` on 127.0.0.1:<free port> for the duration of the block."""
+    """Run ``podid up --state STATE_DIR`` on 127.0.0.1:<free port> for the duration of the block.
+
+    ``env``: variables added to the server's environment after :func:`clean_env` (which strips
+    every AWS_*), e.g. a hostile AWS_PROFILE / AWS_CONFIG_FILE / HOME the server must ignore."""
     state_dir = Path(state_dir).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -169,7 +173,9 @@ def start_podid(
         *extra_args,
     ]
     (state_dir / "env").unlink(missing_ok=True)   # stale after a killed run: wait for the new one
-    process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=clean_env())
+    server_env = clean_env()
+    server_env.update(env or {})
+    process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=server_env)
     server: PodidServer | None = None
     try:
         env_file = state_dir / "env"

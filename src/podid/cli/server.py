@@ -5,6 +5,11 @@ writes ``DIR/credentials`` and ``DIR/config`` (profile ``podid``, mode 0600) and
 answers, ``DIR/env`` (``export AWS_ENDPOINT_URL=... AWS_PROFILE=podid ...``). It binds loopback
 only unless ``--allow-remote`` is given. Ctrl-C / SIGTERM stop it cleanly (uvicorn's handlers).
 
+The server never reads the user's AWS configuration: before anything imports botocore, moto or
+localstack, :func:`isolate_aws_environment` drops every ambient ``AWS_*`` variable (a shell that
+sourced another state's ``env`` points ``AWS_PROFILE`` at a profile that is gone), points the
+config/credentials files at ``os.devnull`` and hides ``~/.aws/models`` and ``~/.boto``.
+
 Extension point: every ``"module:function"`` in :data:`SERVER_EXTENSIONS` whose module exists is
 called with the :class:`~podid.gateway.state.AppState` before the app is built; it may append
 Starlette routes/mounts to ``state.routes`` and hooks to ``state.startup``/``state.shutdown``.
@@ -33,6 +38,33 @@ ENV_FILE = "env"
 #: A component adds its own entry here when it lands (e.g. "podid.eks.routes:install").
 SERVER_EXTENSIONS: list[str] = ["podid.eks.server:install", "podid.dataplane.gateway:install",
                                  "podid.cluster.server:install"]
+
+
+#: The only AWS-related variables a `podid up` process runs with (every other ``AWS_*`` is dropped).
+SERVER_AWS_ENV: dict[str, str] = {
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "BOTO_CONFIG": os.devnull,
+}
+
+
+def isolate_aws_environment() -> list[str]:
+    """Cut this process off from the user's AWS configuration and credentials; returns the names of
+    the variables dropped. Must run before botocore/boto3/moto/localstack build anything.
+
+    Every ``AWS_*`` variable goes (profile, keys, endpoint URLs, region, retry mode, CA bundle, web
+    identity, container credentials, FIPS/dual-stack...), then :data:`SERVER_AWS_ENV` is set; the
+    botocore loader stops looking in ``~/.aws/models``. Pods are unaffected: the runtime starts them
+    from an empty environment."""
+    dropped = sorted(k for k in os.environ if k.startswith("AWS_") or k == "BOTO_CONFIG")
+    for name in dropped:
+        del os.environ[name]
+    os.environ.update(SERVER_AWS_ENV)
+    import botocore.loaders
+
+    botocore.loaders.Loader.CUSTOMER_DATA_PATH = os.devnull  # default: ~/.aws/models, searched first
+    return dropped
 
 
 def is_loopback(host: str) -> bool:
@@ -136,6 +168,10 @@ def up(
         "while the add-on exists; --no-node-agent when `podid agent` runs on your own nodes.")] = True,
 ) -> None:
     """Run the podid AWS endpoint in the foreground."""
+    ignored = isolate_aws_environment()
+    if ignored:
+        typer.echo(f"podid up ignores {', '.join(ignored)} from the environment (the server never reads "
+                   "your AWS configuration or credentials)", err=True)
     if not is_loopback(host) and not allow_remote:
         typer.echo(f"refusing to bind {host}: not a loopback address (use --allow-remote to expose podid "
                    "to the network)", err=True)

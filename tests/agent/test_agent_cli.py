@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -103,3 +104,26 @@ def test_podid_agent_process_heartbeats_serves_the_sdk_and_stops(pod_world: PodW
             _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert f"EKS Auth {pod_world.server.url}" in err
+
+
+def test_unloadable_node_configuration_is_a_usage_error(tmp_path: Path) -> None:
+    """`podid agent` reads the node's AWS configuration on purpose; a profile that no file defines
+    (a stale `source .podid/env`) is reported in one line with exit 2, not a botocore traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_PROFILE="gone",
+        AWS_CONFIG_FILE=str(tmp_path / "missing-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "missing-credentials"),
+    )
+    proc = subprocess.run(
+        [str(PODID), "agent", "-c", "lab", "--region", "us-east-1", "-p", "0", "-b", "127.0.0.1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    expected = "cannot load the node's AWS configuration: The config profile (gone) could not be found"
+    assert expected in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,4 +1,13 @@
-"""`podid agent`: the node agent (podid's eks-pod-identity-agent `server` command)."""
+"""`podid agent`: the node agent (podid's eks-pod-identity-agent `server` command).
+
+Unlike `podid up`, the agent legitimately uses the node's AWS configuration, like the Go agent's
+`config.LoadDefaultConfig`: credentials from boto3's default chain (AWS_ACCESS_KEY_ID/...,
+AWS_PROFILE with AWS_CONFIG_FILE/AWS_SHARED_CREDENTIALS_FILE or ~/.aws, web identity, container
+credentials, IMDS), the region from `--region`, else AWS_REGION, else the profile, and the EKS
+Auth endpoint from `--endpoint`, else AWS_ENDPOINT_URL_EKS_AUTH / AWS_ENDPOINT_URL, else AWS.
+A configuration botocore cannot load (e.g. AWS_PROFILE naming a missing profile) is a usage error
+(exit 2), not a traceback.
+"""
 
 from __future__ import annotations
 
@@ -84,10 +93,15 @@ def register(app: typer.Typer) -> None:
 
         logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         hosts = tuple(h.strip() for h in bind_hosts.split(",") if h.strip())
+        from botocore.exceptions import BotoCoreError
+
         try:
             upstream = EksAuthUpstream(region=region, endpoint_url=endpoint)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--region") from None
+        except BotoCoreError as exc:
+            typer.echo(f"podid agent: cannot load the node's AWS configuration: {exc}", err=True)
+            raise typer.Exit(2) from None
         config = AgentConfig(
             cluster_name=cluster_name,
             port=port,

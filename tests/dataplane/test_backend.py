@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from podid.dataplane.backend import Backend, RawRequest, is_mutating, s3_path_style
+from podid.dataplane.backend import Backend, RawRequest, is_mutating
 from podid.dataplane.lookup import MotoLookup
+from podid.protocol.wire import s3_path_style
 
 from .helpers import backend_client
 

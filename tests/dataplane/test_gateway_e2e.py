@@ -159,12 +159,17 @@ def test_presigned_urls(srv: PodidServer, reader: tuple[str, str]) -> None:
     put_url = admin.generate_presigned_url("put_object", Params={"Bucket": LAB_BUCKET, "Key": "up/p.txt"})
     assert http("PUT", put_url, content=b"presigned put").status_code == 200
     assert admin.get_object(Bucket=LAB_BUCKET, Key="up/p.txt")["Body"].read() == b"presigned put"
-    # a SigV2 presigned URL (botocore signature_version="s3") is refused, never served as anonymous
+    # a SigV2 presigned URL (botocore signature_version="s3") is verified and authorised like any other
     v2 = srv.client("s3", credentials=reader, signature_version="s3")
     v2_url = v2.generate_presigned_url("get_object", Params={"Bucket": LAB_BUCKET, "Key": "allowed/a.txt"})
     assert "AWSAccessKeyId=" in v2_url and "Signature=" in v2_url
-    refused = http("GET", v2_url)
-    assert refused.status_code == 400 and "AuthorizationQueryParametersError" in refused.text, refused.text
+    served = http("GET", v2_url)
+    assert served.status_code == 200 and served.content == b"body of allowed/a.txt", served.text
+    v2_blocked = v2.generate_presigned_url(
+        "get_object", Params={"Bucket": LAB_BUCKET, "Key": "blocked/c.txt"}
+    )
+    refused = http("GET", v2_blocked)
+    assert refused.status_code == 403 and "<Code>AccessDenied</Code>" in refused.text, refused.text
 
 
 def test_virtual_host_style(srv: PodidServer, reader: tuple[str, str]) -> None:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from podid.dataplane import chunked
+from podid.auth import chunked
 from podid.dataplane.backend import RawResponse
 from podid.dataplane.gateway import _to_response, record_mode
 from podid.dataplane.policycheck import check_policy_update, policy_text

@@ -1,4 +1,5 @@
-"""Authenticate a request: SigV4 parameters -> credentials (long-term or temporary) -> `Caller`."""
+"""Authenticate a request: signature parameters (SigV4, or SigV2 for S3) -> credentials (long-term
+or temporary) -> `Caller`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Literal
 
-from podid.auth import sigv4
+from podid.auth import signature
 from podid.auth.errors import AuthError
 from podid.auth.ids import is_long_term, is_temporary
 from podid.auth.keys import AccessKeyLookup, AccessKeyRecord, lookup
@@ -58,7 +59,7 @@ class Authenticator:
                 self._records.popitem(last=False)
         return record
 
-    def authenticate(self, request: WireRequest, parts: sigv4.SigV4Parts, *, s3: bool = False) -> Caller:
+    def authenticate(self, request: WireRequest, parts: signature.Signed, *, s3: bool = False) -> Caller:
         """Verify ``request`` signed as ``parts``; returns the caller."""
         akid = parts.access_key_id
         if is_temporary(akid):
@@ -82,6 +83,6 @@ class Authenticator:
                             kind=kind, access_key_id=akid, user_name=record.user_name)
         else:
             raise AuthError("unknown_key", _INVALID)
-        sigv4.verify(request, parts, secret, s3=s3, global_region=GLOBAL_SERVICES.get(parts.service),
-                     now=self._now)
+        signature.verify(request, parts, secret, s3=s3, global_region=GLOBAL_SERVICES.get(parts.service),
+                         now=self._now)
         return caller

@@ -24,6 +24,9 @@ AuthErrorKind = Literal[
     "skew",             # X-Amz-Date more than 15 minutes away from now
     "presign_expired",  # presigned URL past X-Amz-Expires
     "content_sha",      # x-amz-content-sha256 does not match the body (S3)
+    "unsigned_headers",  # an x-amz-* header was sent but not signed
+    "trailer",          # an aws-chunked trailer carries what was not announced, or is malformed (S3)
+    "incomplete_body",  # an aws-chunked body does not follow the framing (S3)
 ]
 
 
@@ -52,6 +55,9 @@ _QUERY: dict[str, tuple[str, int, str | None]] = {
     "skew": ("SignatureDoesNotMatch", 403, None),
     "presign_expired": ("AccessDenied", 403, "Request has expired"),
     "content_sha": ("SignatureDoesNotMatch", 403, None),
+    "unsigned_headers": ("SignatureDoesNotMatch", 403, None),
+    "trailer": ("IncompleteSignature", 400, None),
+    "incomplete_body": ("IncompleteSignature", 400, None),
 }
 _JSON: dict[str, tuple[str, int, str | None]] = {
     "missing": ("MissingAuthenticationTokenException", 400, "Missing Authentication Token"),
@@ -65,6 +71,9 @@ _JSON: dict[str, tuple[str, int, str | None]] = {
     "skew": ("InvalidSignatureException", 400, None),
     "presign_expired": ("AccessDeniedException", 403, "Request has expired"),
     "content_sha": ("InvalidSignatureException", 400, None),
+    "unsigned_headers": ("InvalidSignatureException", 400, None),
+    "trailer": ("IncompleteSignatureException", 400, None),
+    "incomplete_body": ("IncompleteSignatureException", 400, None),
 }
 _REST_JSON = {
     **_JSON,
@@ -74,6 +83,7 @@ _REST_JSON = {
     "expired_token": ("ExpiredTokenException", 403, _EXPIRED_TOKEN),
     "signature": ("InvalidSignatureException", 403, None),
     "skew": ("InvalidSignatureException", 403, None),
+    "unsigned_headers": ("InvalidSignatureException", 403, None),
 }
 _S3: dict[str, tuple[str, int, str | None]] = {
     "missing": ("AccessDenied", 403, "Access Denied"),
@@ -90,6 +100,9 @@ _S3: dict[str, tuple[str, int, str | None]] = {
     "presign_expired": ("AccessDenied", 403, "Request has expired"),
     "content_sha": ("XAmzContentSHA256Mismatch", 400,
                     "The provided 'x-amz-content-sha256' header does not match what was computed."),
+    "unsigned_headers": ("AccessDenied", 403, None),
+    "trailer": ("MalformedTrailerError", 400, None),
+    "incomplete_body": ("IncompleteBody", 400, None),
 }
 _EC2 = {**_QUERY, "skew": ("RequestExpired", 400, None), "presign_expired": ("RequestExpired", 400, None)}
 

@@ -4,10 +4,11 @@
 Credential=..., SignedHeaders=..., Signature=...`` or the ``X-Amz-*`` query parameters of a
 presigned URL) without needing any secret; :func:`verify` then checks the signature against a
 secret, the 15-minute clock skew, the credential scope, presigned expiry and the payload hash
-(``x-amz-content-sha256`` incl. ``UNSIGNED-PAYLOAD`` and ``STREAMING-AWS4-HMAC-SHA256-PAYLOAD``
-chunk signatures). The canonical request is built exactly as AWS does: S3 paths are used as sent
-(decoded and re-encoded once), other services' paths are normalised and encoded again.
-Signatures are compared in constant time. Nothing here logs.
+(only S3 accepts ``UNSIGNED-PAYLOAD`` and the ``aws-chunked`` streaming forms, whose chunk and
+trailer signatures are verified too; every other service signs ``sha256(body)``), and that every
+``x-amz-*`` header sent was signed. The canonical request is built exactly as AWS does: S3 paths
+are used as sent (decoded and re-encoded once), other services' paths are normalised and encoded
+again. Signatures are compared in constant time, as bytes. Nothing here logs.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, unquote_to_bytes
 
+from podid.auth import chunked
 from podid.auth.errors import AuthError
 from podid.protocol.wire import WireRequest
 
@@ -39,6 +41,12 @@ SIGNATURE_MISMATCH = (
 _AMZ_DATE = "%Y%m%dT%H%M%SZ"
 _REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+-\d+$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+UNSIGNED_HEADERS = "There were headers present in the request which were not signed"
+#: Query parameters of a presigned URL that may appear only once.
+_QUERY_AUTH_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date",
+                      "X-Amz-SignedHeaders", "X-Amz-Expires", "X-Amz-Security-Token")
+#: Headers that may appear only once in a signed request.
+_SINGLE_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256")
 
 
 @dataclass(frozen=True)
@@ -82,8 +90,38 @@ def _parse_auth_header(value: str) -> dict[str, str]:
     for item in value[len(ALGORITHM):].split(","):
         key, sep, val = item.strip().partition("=")
         if sep:
+            if key.strip() in fields:
+                raise AuthError("incomplete",
+                                f"Authorization header has the '{key.strip()}' parameter twice.")
             fields[key.strip()] = val.strip()
     return fields
+
+
+def check_single(request: WireRequest) -> None:
+    """Refuse a request that repeats an authentication header or presigned-URL parameter (an
+    ambiguous request: the signer and podid could read different values) or mixes both forms."""
+    for name in _SINGLE_HEADERS:
+        if len(request.header_values(name)) > 1:
+            raise AuthError("incomplete", f"The '{name}' header must appear only once.")
+    if "X-Amz-" not in request.query:
+        return
+    from urllib.parse import parse_qsl
+
+    names = [k for k, _ in parse_qsl(request.query, keep_blank_values=True)]
+    for name in _QUERY_AUTH_PARAMS:
+        if names.count(name) > 1:
+            raise AuthError("query_params", f"The '{name}' query-string parameter must appear only once.")
+    if request.header("authorization") is not None and any(
+            n in names for n in ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature")):
+        raise AuthError("incomplete", "Only one auth mechanism allowed; only the X-Amz-Algorithm query "
+                        "parameter, Signature query string parameter or the Authorization header should be "
+                        "specified")
+
+
+def check_token_text(token: str | None) -> None:
+    """A session token is taken exactly as issued: no surrounding whitespace, never empty."""
+    if token is not None and (not token or token != token.strip()):
+        raise AuthError("invalid_token", "The security token included in the request is invalid.")
 
 
 def _amz_date(request: WireRequest, query: dict[str, str], presigned: bool) -> str:
@@ -109,14 +147,9 @@ def _amz_date(request: WireRequest, query: dict[str, str], presigned: bool) -> s
 
 def extract(request: WireRequest) -> SigV4Parts | None:
     """The SigV4 parameters of ``request``; None if it is not signed at all. Raises AuthError."""
+    check_single(request)
     auth = request.header("authorization")
     query = request.query_params() if "X-Amz-" in request.query else {}
-    if auth is None and not query and "Signature=" in request.query:
-        legacy = request.query_params()
-        if "AWSAccessKeyId" in legacy and "Signature" in legacy:
-            # a SigV2 presigned URL must never pass as an anonymous request: refuse it (fail closed)
-            raise AuthError("query_params", "Query-string authentication version 2 (AWSAccessKeyId, "
-                            "Signature, Expires) is not supported by podid; presign with AWS4-HMAC-SHA256.")
     if auth is not None:
         if not auth.startswith(ALGORITHM + " "):
             algo = auth.split(" ", 1)[0]
@@ -157,6 +190,7 @@ def extract(request: WireRequest) -> SigV4Parts | None:
         raise AuthError("incomplete", f"Credential should be scoped by a valid Credential: '{credential}'.")
     akid, date, region, service, terminator = scope
     amz_date = _amz_date(request, query, presigned)
+    check_token_text(token)
     return SigV4Parts(
         access_key_id=akid, scope_date=date, region=region, service=service, terminator=terminator,
         signed_headers=tuple(h.strip().lower() for h in signed.split(";") if h.strip()),
@@ -174,11 +208,19 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     return key
 
 
+def _wire_bytes(text: str) -> bytes:
+    """The bytes of a request-line string (the server decodes them as latin-1)."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
 def canonical_uri(raw_path: str, *, s3: bool) -> str:
     """Canonical URI: S3 encodes the path once; other services normalise and encode it again."""
     path = raw_path or "/"
     if s3:
-        return quote(unquote(path), safe="/~")
+        return quote(unquote_to_bytes(_wire_bytes(path)), safe="/~")
     segments: list[str] = []
     for segment in path.split("/"):  # RFC 3986 remove_dot_segments; AWS also drops empty segments
         if segment == "..":
@@ -189,7 +231,7 @@ def canonical_uri(raw_path: str, *, s3: bool) -> str:
     normalized = ("/" if path.startswith("/") else "") + "/".join(segments)
     if path.endswith("/") and segments:
         normalized += "/"
-    return quote(normalized, safe="/~")
+    return quote(_wire_bytes(normalized), safe="/~")
 
 
 def canonical_query(query: str, *, exclude_signature: bool) -> str:
@@ -271,6 +313,32 @@ def check_scope(parts: SigV4Parts, *, global_region: str | None = None) -> None:
                         "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
 
 
+def same(expected: str, given: str) -> bool:
+    """Constant-time comparison of a computed signature with the one sent (any text, as bytes)."""
+    return hmac.compare_digest(expected.encode("ascii"), given.encode("utf-8", "replace"))
+
+
+def check_signed_headers(request: WireRequest, signed: tuple[str, ...]) -> None:
+    """Every ``x-amz-*`` header sent must be signed: an unsigned one could change the operation."""
+    unsigned = sorted({k.lower() for k, _ in request.headers
+                       if k.lower().startswith("x-amz-") and k.lower() not in signed})
+    if unsigned:
+        raise AuthError("unsigned_headers", UNSIGNED_HEADERS)
+
+
+def payload_hashes(request: WireRequest, parts: SigV4Parts, *, s3: bool) -> list[str]:
+    """The payload hashes the canonical request may carry. S3 takes the declared
+    ``x-amz-content-sha256`` (``UNSIGNED-PAYLOAD`` for a presigned URL without one); every other
+    service signs ``sha256(body)``, and a presigned URL ``UNSIGNED-PAYLOAD`` only with no body."""
+    declared = request.header("x-amz-content-sha256")
+    if s3:
+        if parts.presigned:
+            return [declared or UNSIGNED_PAYLOAD]
+        return [declared or hashlib.sha256(request.body).hexdigest()]
+    actual = hashlib.sha256(request.body).hexdigest()
+    return [UNSIGNED_PAYLOAD, actual] if parts.presigned and not request.body else [actual]
+
+
 def verify(
     request: WireRequest,
     parts: SigV4Parts,
@@ -286,68 +354,94 @@ def verify(
     """
     check_scope(parts, global_region=global_region)
     _check_time(parts, (now or _utcnow)())
+    check_signed_headers(request, parts.signed_headers)
+    if not _HEX64.match(parts.signature):
+        raise AuthError("signature", SIGNATURE_MISMATCH)
     key = signing_key(secret, parts.scope_date, parts.region, parts.service)
-    declared = request.header("x-amz-content-sha256")
-    if parts.presigned:
-        candidates = [declared] if declared else [UNSIGNED_PAYLOAD]
-        if not declared and not s3:
-            candidates.append(hashlib.sha256(request.body).hexdigest())
-    else:
-        candidates = [declared or hashlib.sha256(request.body).hexdigest()]
     ok = False
-    for payload_hash in candidates:
+    for payload_hash in payload_hashes(request, parts, s3=s3):
         expected = _sign(key, string_to_sign(parts, canonical_request(request, parts, payload_hash, s3=s3)))
-        ok = hmac.compare_digest(expected, parts.signature) or ok
+        ok = same(expected, parts.signature) or ok
     if not ok:
         raise AuthError("signature", SIGNATURE_MISMATCH)
-    if declared in (STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER):
-        verify_chunks(request.body, key, parts)
-    elif declared and _HEX64.match(declared) and not hmac.compare_digest(
-            declared, hashlib.sha256(request.body).hexdigest()):
-        raise AuthError("content_sha", SIGNATURE_MISMATCH)
-    elif declared and declared not in (UNSIGNED_PAYLOAD, STREAMING_UNSIGNED_TRAILER) \
-            and not _HEX64.match(declared):
+    if s3:
+        verify_s3_body(request, key, parts)
+
+
+def verify_s3_body(request: WireRequest, key: bytes, parts: SigV4Parts) -> None:
+    """The body matches what was signed: its declared SHA-256, or every chunk and trailer signature
+    of an ``aws-chunked`` upload, whose trailer may only carry the announced checksums."""
+    declared = request.header("x-amz-content-sha256") or ""
+    if chunked.is_aws_chunked(request.headers):
+        if declared in (STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER):
+            payload = verify_chunks(request.body, key, parts, trailer=declared == STREAMING_PAYLOAD_TRAILER,
+                                    headers=request.headers)
+        else:
+            try:
+                body = chunked.parse(request.body)
+                chunked.check_trailers(request.headers, body)
+            except chunked.ChunkedError as exc:
+                raise AuthError("incomplete_body", f"Invalid chunked upload: {exc}") from exc
+            except chunked.TrailerError as exc:
+                raise AuthError("trailer", str(exc)) from exc
+            if body.trailer_signature is not None or any(c.signature is not None for c in body.chunks):
+                raise AuthError("trailer" if body.trailer_signature is not None else "incomplete_body",
+                                chunked.MALFORMED_TRAILER)
+            payload = body.payload
+        decoded = request.header("x-amz-decoded-content-length")
+        if decoded is not None and decoded.strip() != str(len(payload)):
+            raise AuthError("incomplete_body", "You did not provide the number of bytes specified by the "
+                            "Content-Length HTTP header.")
+    if declared in (UNSIGNED_PAYLOAD, STREAMING_UNSIGNED_TRAILER, STREAMING_PAYLOAD,
+                    STREAMING_PAYLOAD_TRAILER):
+        return
+    if _HEX64.match(declared):
+        if not same(hashlib.sha256(request.body).hexdigest(), declared):
+            raise AuthError("content_sha", SIGNATURE_MISMATCH)
+    elif declared:
         raise AuthError("content_sha", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
                         "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.")
 
 
-def verify_chunks(body: bytes, key: bytes, parts: SigV4Parts) -> bytes:
+def verify_chunks(body: bytes, key: bytes, parts: SigV4Parts, *, trailer: bool = False,
+                  headers: list[tuple[str, str]] | None = None) -> bytes:
     """Verify every chunk signature of an ``aws-chunked`` body; returns the decoded payload.
 
     Each chunk is ``hex-size;chunk-signature=SIG\\r\\nDATA\\r\\n``; chunk ``i`` is signed over
-    the previous signature (the seed, for the first) and the SHA-256 of its data. The loop ends at
-    the zero-length chunk or when the body is exhausted (at most one pass over the body).
+    the previous signature (the seed, for the first) and the SHA-256 of its data, up to the
+    zero-length chunk. With ``trailer`` (``...-PAYLOAD-TRAILER``) the trailer must carry only the
+    checksums announced in ``x-amz-trailer`` and an ``x-amz-trailer-signature`` over them, chained
+    to the last chunk's signature; without, no trailer is allowed.
     """
+    try:
+        parsed = chunked.parse(body)
+        if trailer:
+            chunked.check_trailers(headers or [], parsed)
+    except chunked.ChunkedError as exc:
+        raise AuthError("incomplete_body", f"Invalid chunked upload: {exc}") from exc
+    except chunked.TrailerError as exc:
+        raise AuthError("trailer", str(exc)) from exc
     previous = parts.signature
-    out = bytearray()
-    pos = 0
-    while pos < len(body):
-        eol = body.find(b"\r\n", pos)
-        if eol < 0:
-            raise AuthError("incomplete", "Invalid chunked upload: missing chunk header terminator")
-        header = body[pos:eol].decode("latin-1")
-        size_hex, _, ext = header.partition(";")
-        try:
-            size = int(size_hex, 16)
-        except ValueError as exc:
-            raise AuthError("incomplete", "Invalid chunked upload: bad chunk size") from exc
-        name, _, chunk_sig = ext.partition("=")
-        if name.strip() != "chunk-signature" or not chunk_sig:
-            raise AuthError("incomplete", "Invalid chunked upload: missing chunk-signature")
-        data = body[eol + 2:eol + 2 + size]
-        if len(data) != size:
-            raise AuthError("signature", SIGNATURE_MISMATCH)
+    for chunk in parsed.chunks:
+        if not chunk.signature:
+            raise AuthError("incomplete_body", "Invalid chunked upload: missing chunk-signature")
         text = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", parts.amz_date, parts.scope, previous, EMPTY_SHA256,
-                          hashlib.sha256(data).hexdigest()])
+                          hashlib.sha256(parsed.data(chunk)).hexdigest()])
         expected = _sign(key, text)
-        if not hmac.compare_digest(expected, chunk_sig.strip().lower()):
+        if not same(expected, chunk.signature.lower()):
             raise AuthError("signature", SIGNATURE_MISMATCH)
         previous = expected
-        out += data
-        pos = eol + 2 + size + 2
-        if size == 0:
-            break
-    return bytes(out)
+    if not trailer:
+        if parsed.trailers or parsed.trailer_signature is not None:
+            raise AuthError("trailer", chunked.MALFORMED_TRAILER)
+    else:
+        if parsed.trailer_signature is None:
+            raise AuthError("trailer", chunked.MALFORMED_TRAILER)
+        text = "\n".join(["AWS4-HMAC-SHA256-TRAILER", parts.amz_date, parts.scope, previous,
+                          hashlib.sha256(parsed.canonical_trailer().encode()).hexdigest()])
+        if not same(_sign(key, text), parsed.trailer_signature.lower()):
+            raise AuthError("signature", SIGNATURE_MISMATCH)
+    return parsed.payload
 
 
 def _utcnow() -> dt.datetime:

@@ -40,7 +40,7 @@ def _decode_eks_token(token: str) -> str | None:
 
 def verify_eks_token(token: str, cluster: str, store: Any, tokens: Any) -> Any | None:
     """The IAM :class:`~podid.gateway.context.Caller` behind an EKS token for ``cluster``, or None."""
-    from podid.auth import sigv4
+    from podid.auth import signature
     from podid.auth.authenticate import Authenticator as SigV4Authenticator
     from podid.auth.errors import AuthError
     from podid.protocol.wire import WireRequest
@@ -61,7 +61,7 @@ def verify_eks_token(token: str, cluster: str, store: Any, tokens: Any) -> Any |
                        headers=[("host", parts.netloc), (CLUSTER_HEADER, cluster)],
                        scheme=parts.scheme or "https")
     try:
-        sig = sigv4.extract(wire)
+        sig = signature.extract(wire)
         if sig is None or not sig.presigned:
             return None
         return SigV4Authenticator(store, tokens).authenticate(wire, sig)

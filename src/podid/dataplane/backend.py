@@ -24,6 +24,7 @@ from podid.dataplane import longpoll
 from podid.dataplane.persist import Durability, Persister
 from podid.dataplane.services import SERVICES, moto_name
 from podid.dataplane.sqs import parse_queue_url
+from podid.protocol.wire import s3_path_style
 
 DEFAULT_ACCOUNT_ID = "111122223333"
 DEFAULT_REGION = "us-east-1"
@@ -36,9 +37,6 @@ _READ_OPERATIONS = frozenset({"Decrypt", "Encrypt", "GenerateDataKey", "Generate
 
 _HOP_HEADERS = frozenset({"host", "transfer-encoding", "connection", "keep-alive", "x-moto-account-id",
                           "content-length"})
-_S3_VHOST = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9.\-]{1,62})\.s3(?:[.\-][a-z0-9\-]+)*\.(?:localhost|"
-                       r"amazonaws\.com|localhost\.localstack\.cloud)(?::\d+)?$")
-
 
 @dataclass
 class RawRequest:
@@ -72,16 +70,6 @@ def _text(value: Any) -> str:
 def _header_items(headers: Iterable[tuple[Any, Any]] | Mapping[Any, Any]) -> list[tuple[str, str]]:
     pairs = headers.items() if isinstance(headers, Mapping) else headers
     return [(_text(k), _text(v)) for k, v in pairs]
-
-
-def s3_path_style(host: str | None, path: str) -> str:
-    """Rewrite a virtual-hosted S3 path (``bkt.s3.localhost/key``) to path style (``/bkt/key``)."""
-    if not host:
-        return path
-    m = _S3_VHOST.match(host.lower())
-    if not m:
-        return path
-    return f"/{m.group('bucket')}{path if path.startswith('/') else '/' + path}"
 
 
 def is_mutating(operation: str | None, method: str) -> bool:

@@ -4,7 +4,7 @@ Registered with :func:`podid.gateway.registry.register_forwarder` for s3, secret
 dynamodb, kms, cloudwatch and logs when the gateway imports this module. For each call (already
 authenticated and parsed by the gateway, running in a worker thread):
 
-1. S3 ``aws-chunked`` bodies are decoded (:mod:`podid.dataplane.chunked`);
+1. S3 ``aws-chunked`` bodies are decoded (:mod:`podid.auth.chunked`);
 2. :func:`podid.dataplane.context.authorization_items` lists the IAM requests the call needs;
    each is judged through :meth:`CallContext.authorize` (identity, boundary, session policies and
    the global condition keys come from the gateway) with the resource's own policy (bucket, secret,
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from podid.dataplane import chunked
+from podid.auth import chunked
 from podid.dataplane.backend import Backend, RawRequest, RawResponse
 from podid.dataplane.context import AuthzItem, DataplaneRequest, authorization_items
 from podid.dataplane.denial import denial_response, service_message
@@ -196,6 +196,8 @@ def forward(ctx: CallContext, wire: WireRequest) -> Response:
         except chunked.ChunkedError as exc:
             raise ServiceError("IncompleteBody", f"The request body is not valid aws-chunked: {exc}",
                                400) from exc
+        except chunked.TrailerError as exc:
+            raise ServiceError("MalformedTrailerError", str(exc), 400) from exc
     bucket, key = _s3_target(ctx) if scope == "s3" else (None, None)
     request = DataplaneRequest(service=scope, operation=ctx.operation, params=ctx.params, region=ctx.region,
                                account=state.config.account_id, bucket=bucket, key=key,

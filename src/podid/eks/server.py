@@ -80,7 +80,7 @@ def _heartbeat_endpoint(state: Any) -> Any:
 
 def handle_heartbeat(state: Any, request: Request, body: bytes) -> Response:
     """Authenticate, authorize and record one agent heartbeat."""
-    from podid.auth import sigv4
+    from podid.auth import signature
     from podid.auth.authenticate import Authenticator
     from podid.auth.errors import AuthError
     from podid.gateway.context import CallContext
@@ -97,7 +97,7 @@ def handle_heartbeat(state: Any, request: Request, body: bytes) -> Response:
         headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
         body=body, scheme=scope.get("scheme", "http"),
         client_ip=request.client.host if request.client else "")
-    parts = sigv4.extract(wire)
+    parts = signature.extract(wire)
     if parts is None:
         return _json(403, "heartbeats must be SigV4-signed")
     try:

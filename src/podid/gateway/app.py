@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from podid.auth import sigv4
+from podid.auth import signature
 from podid.auth.authenticate import Authenticator
 from podid.auth.errors import AuthError, to_service_error
 from podid.gateway import registry
@@ -104,12 +104,12 @@ class Gateway:
         caller: Caller | None = None
         operation: str | None = None
         params: dict[str, Any] | None = None
-        parts: sigv4.SigV4Parts | None = None
+        parts: signature.Signed | None = None
         ctx: CallContext | None = None
         decision, error = "not_evaluated", None
         try:
             try:
-                parts = sigv4.extract(wire)
+                parts = signature.extract(wire)
                 if parts is None:
                     try:
                         operation, params = parse(service, wire)
@@ -127,7 +127,7 @@ class Gateway:
                 operation, params = parse(service, wire)
             ctx = CallContext(
                 service=service, operation=operation, params=params or {}, caller=caller,
-                region=parts.region if parts else config.region, request_id=request_id,
+                region=(parts.region if parts else "") or config.region, request_id=request_id,
                 source_ip=wire.client_ip, app=self.state, secure_transport=wire.scheme == "https",
                 user_agent=wire.header("user-agent") or "",
             )
@@ -166,14 +166,14 @@ class Gateway:
             raise ServiceError("NotImplemented", f"podid does not implement the {ctx.service} API", 501)
         raise ServiceError("NotImplemented", f"podid does not implement {ctx.service}:{ctx.operation}", 501)
 
-    def _audit(self, service: str, operation: str | None, wire: WireRequest, parts: sigv4.SigV4Parts | None,
+    def _audit(self, service: str, operation: str | None, wire: WireRequest, parts: signature.Signed | None,
                caller: Caller | None, params: dict[str, Any] | None, request_id: str,
                error: ServiceError | None, decision: str, deciding: str | None,
                extra: dict[str, Any] | None = None) -> None:
         config = self.state.config
         try:
             event = make_event(
-                service=service, operation=operation, region=parts.region if parts else config.region,
+                service=service, operation=operation, region=(parts.region if parts else "") or config.region,
                 caller=caller, access_key_id=parts.access_key_id if parts else None, source_ip=wire.client_ip,
                 user_agent=wire.header("user-agent") or "", params=params, request_id=request_id,
                 account=config.account_id, error_code=error.code if error else None,

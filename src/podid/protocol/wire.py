@@ -6,6 +6,7 @@ client sent; ``query`` is the raw query string without ``?``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
@@ -64,3 +65,17 @@ class WireRequest:
         for key, value in parse_qsl(text, keep_blank_values=True):
             out.setdefault(key, value)
         return out
+
+
+_S3_VHOST = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9.\-]{1,62})\.s3(?:[.\-][a-z0-9\-]+)*\.(?:localhost|"
+                       r"amazonaws\.com|localhost\.localstack\.cloud)(?::\d+)?$")
+
+
+def s3_path_style(host: str | None, path: str) -> str:
+    """Rewrite a virtual-hosted S3 path (``bkt.s3.localhost/key``) to path style (``/bkt/key``)."""
+    if not host:
+        return path
+    m = _S3_VHOST.match(host.lower())
+    if not m:
+        return path
+    return f"/{m.group('bucket')}{path if path.startswith('/') else '/' + path}"

@@ -93,11 +93,30 @@ def test_s3_copy_object_two_items() -> None:
     assert brief(items) == [
         ("s3:GetObject", "arn:aws:s3:::src/dir/old x.txt"),
         ("s3:PutObject", "arn:aws:s3:::dst/new.txt"),
+        ("s3:PutObjectAcl", "arn:aws:s3:::dst/new.txt"),   # an ACL header needs its own action
     ]
     assert items[1].context["s3:x-amz-acl"] == "private"
     assert items[1].context["s3:x-amz-copy-source"] == "src/dir/old%20x.txt"
     items = run("s3", "CopyObject", {"Bucket": "d", "Key": "k", "CopySource": "s/k?versionId=7"})
     assert items[0].action == "s3:GetObjectVersion"
+
+
+def test_s3_write_headers_need_their_own_actions() -> None:
+    tagged = run("s3", "PutObject", {"Bucket": "b", "Key": "k", "Tagging": "a=1",
+                                     "ObjectLockMode": "GOVERNANCE", "ObjectLockLegalHoldStatus": "ON"})
+    assert brief(tagged) == [("s3:PutObject", "arn:aws:s3:::b/k"),
+                             ("s3:PutObjectTagging", "arn:aws:s3:::b/k"),
+                             ("s3:PutObjectRetention", "arn:aws:s3:::b/k"),
+                             ("s3:PutObjectLegalHold", "arn:aws:s3:::b/k")]
+    assert tagged[1].context["s3:RequestObjectTag/a"] == "1"
+    bucket = run("s3", "CreateBucket", {"Bucket": "b", "ACL": "private", "ObjectLockEnabledForBucket": True,
+                                        "ObjectOwnership": "BucketOwnerEnforced"})
+    assert brief(bucket) == [("s3:CreateBucket", "arn:aws:s3:::b"), ("s3:PutBucketAcl", "arn:aws:s3:::b"),
+                             ("s3:PutBucketObjectLockConfiguration", "arn:aws:s3:::b"),
+                             ("s3:PutBucketVersioning", "arn:aws:s3:::b"),
+                             ("s3:PutBucketOwnershipControls", "arn:aws:s3:::b")]
+    plain = run("s3", "CreateBucket", {"Bucket": "b", "ObjectLockEnabledForBucket": False})
+    assert brief(plain) == [("s3:CreateBucket", "arn:aws:s3:::b")]
 
 
 def test_s3_multipart_and_listing_exceptions() -> None:
@@ -135,7 +154,7 @@ def test_s3_bucket_policy_and_list_buckets() -> None:
 
 
 def test_s3_request_tags_and_acl() -> None:
-    [item] = run(
+    item, *extra = run(
         "s3",
         "PutObject",
         {
@@ -150,6 +169,7 @@ def test_s3_request_tags_and_acl() -> None:
     assert item.context["s3:RequestObjectTagKeys"] == ["a", "b"]
     assert item.context["s3:x-amz-acl"] == "public-read"
     assert item.context["s3:x-amz-server-side-encryption"] == "aws:kms"
+    assert [i.action for i in extra] == ["s3:PutObjectAcl", "s3:PutObjectTagging"]
 
 
 # ---------------------------------------------------------------- Secrets Manager

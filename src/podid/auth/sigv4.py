@@ -194,7 +194,7 @@ def extract(request: WireRequest) -> SigV4Parts | None:
     return SigV4Parts(
         access_key_id=akid, scope_date=date, region=region, service=service, terminator=terminator,
         signed_headers=tuple(h.strip().lower() for h in signed.split(";") if h.strip()),
-        signature=signature.strip().lower(), amz_date=amz_date, presigned=presigned, expires=expires,
+        signature=signature.strip(), amz_date=amz_date, presigned=presigned, expires=expires,
         security_token=token,
     )
 
@@ -428,7 +428,7 @@ def verify_chunks(body: bytes, key: bytes, parts: SigV4Parts, *, trailer: bool =
         text = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", parts.amz_date, parts.scope, previous, EMPTY_SHA256,
                           hashlib.sha256(parsed.data(chunk)).hexdigest()])
         expected = _sign(key, text)
-        if not same(expected, chunk.signature.lower()):
+        if not same(expected, chunk.signature):
             raise AuthError("signature", SIGNATURE_MISMATCH)
         previous = expected
     if not trailer:
@@ -439,7 +439,7 @@ def verify_chunks(body: bytes, key: bytes, parts: SigV4Parts, *, trailer: bool =
             raise AuthError("trailer", chunked.MALFORMED_TRAILER)
         text = "\n".join(["AWS4-HMAC-SHA256-TRAILER", parts.amz_date, parts.scope, previous,
                           hashlib.sha256(parsed.canonical_trailer().encode()).hexdigest()])
-        if not same(_sign(key, text), parsed.trailer_signature.lower()):
+        if not same(_sign(key, text), parsed.trailer_signature):
             raise AuthError("signature", SIGNATURE_MISMATCH)
     return parsed.payload
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from podid.auth import chunked
+from podid.dataplane import checksums
 from podid.dataplane.backend import Backend, RawRequest, RawResponse
 from podid.dataplane.context import AuthzItem, DataplaneRequest, authorization_items
 from podid.dataplane.denial import denial_response, service_message
@@ -207,6 +208,8 @@ def forward(ctx: CallContext, wire: WireRequest) -> Response:
     ctx.audit_extra["eventCategory"] = "Data"
     _judge(ctx, wire, scope, items, record_mode(state))
     check_policy_update(scope, ctx.operation, ctx.params)
+    if scope == "s3":
+        checksums.verify(ctx.operation, headers, body)
     raw = dp.backend.forward(scope, RawRequest(wire.method, wire.raw_path, wire.query, headers, body),
                              operation=ctx.operation, region=ctx.region,
                              params=ctx.params)

@@ -115,6 +115,30 @@ EXISTING_TAG_ACTIONS = frozenset({
     "GetObjectVersionAttributes", "DeleteObject", "DeleteObjectVersion",
 })
 
+#: Write operations whose headers set more than the object itself: parameter -> the extra action
+#: AWS also requires (PutObject's "you must also have s3:PutObjectAcl / s3:PutObjectTagging ...").
+HEADER_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "ACL": (("object", "PutObjectAcl"), ("bucket", "PutBucketAcl")),
+    "GrantRead": (("object", "PutObjectAcl"), ("bucket", "PutBucketAcl")),
+    "GrantReadACP": (("object", "PutObjectAcl"), ("bucket", "PutBucketAcl")),
+    "GrantWrite": (("object", "PutObjectAcl"), ("bucket", "PutBucketAcl")),
+    "GrantWriteACP": (("object", "PutObjectAcl"), ("bucket", "PutBucketAcl")),
+    "GrantFullControl": (("object", "PutObjectAcl"), ("bucket", "PutBucketAcl")),
+    "Tagging": (("object", "PutObjectTagging"),),
+    "ObjectLockMode": (("object", "PutObjectRetention"),),
+    "ObjectLockRetainUntilDate": (("object", "PutObjectRetention"),),
+    "ObjectLockLegalHoldStatus": (("object", "PutObjectLegalHold"),),
+    "ObjectLockEnabledForBucket": (("bucket", "PutBucketObjectLockConfiguration"),
+                                   ("bucket", "PutBucketVersioning")),
+    "ObjectOwnership": (("bucket", "PutBucketOwnershipControls"),),
+}
+
+#: Operations whose headers (HEADER_ACTIONS) are authorised with their own actions.
+HEADER_ACTION_OPS: dict[str, str] = {
+    "PutObject": "object", "CopyObject": "object", "CreateMultipartUpload": "object",
+    "CreateBucket": "bucket",
+}
+
 #: Service-wide operations (resource "*").
 GLOBAL_OPS = frozenset({"ListBuckets", "ListDirectoryBuckets"})
 
@@ -234,6 +258,27 @@ def _object_item(req: DataplaneRequest, lookup: Lookup, action: str, bucket: str
                      owner(req.account, lambda: lookup.s3_bucket_policy(bucket)))
 
 
+def _header_items(req: DataplaneRequest, lookup: Lookup, bucket: str, key: str,
+                  base: Context) -> list[AuthzItem]:
+    """The extra actions a write's ACL, tagging and object-lock headers need (each its own item)."""
+    target = HEADER_ACTION_OPS.get(req.operation)
+    if target is None:
+        return []
+    wanted: list[str] = []
+    for param, actions in HEADER_ACTIONS.items():
+        value = req.params.get(param)
+        if value is None or value is False or value == "":
+            continue
+        for kind, action in actions:
+            if kind == target and action not in wanted:
+                wanted.append(action)
+    if target == "bucket":
+        policy = owner(req.account, lambda: lookup.s3_bucket_policy(bucket))
+        return [AuthzItem(f"s3:{a}", bucket_arn(bucket), base, policy) for a in wanted]
+    return [AuthzItem(f"s3:{a}", object_arn(bucket, key), base,
+                      owner(req.account, lambda: lookup.s3_bucket_policy(bucket))) for a in wanted]
+
+
 def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     """Authorization items for one S3 call."""
     op, p = req.operation, req.params
@@ -255,12 +300,14 @@ def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
         sb, sk, sv = parse_copy_source(p.get("CopySource", ""))
         key = str(req.key or p.get("Key", ""))
         return [_object_item(req, lookup, "GetObject", sb, sk, sv, {}),
-                _object_item(req, lookup, "PutObject", bucket, key, None, base)]
+                _object_item(req, lookup, "PutObject", bucket, key, None, base),
+                *_header_items(req, lookup, bucket, key, base)]
     if op in object_operations():
         key = str(req.key if req.key is not None else p.get("Key", ""))
         version = p.get("VersionId")
         items_ = [_object_item(req, lookup, name, bucket, key, version, base)]
         if op == "GetObjectAttributes":  # AWS wants read access to the object as well
             items_.append(_object_item(req, lookup, "GetObject", bucket, key, version, {}))
-        return items_
-    return [AuthzItem(action, bucket_arn(bucket), base, policy)]
+        return items_ + _header_items(req, lookup, bucket, key, base)
+    return [AuthzItem(action, bucket_arn(bucket), base, policy),
+            *_header_items(req, lookup, bucket, "", base)]

@@ -220,6 +220,8 @@ class TokenCodec:
             raw = base64.b64decode(token.encode("ascii"), validate=True)
         except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
             raise invalid from exc
+        if base64.b64encode(raw).decode("ascii") != token:   # one spelling per token: no spare bits
+            raise invalid
         if len(raw) < 2 or raw[0] != VERSION:
             raise invalid
         kid_len = raw[1]

@@ -4,14 +4,18 @@ Registered with :func:`podid.gateway.registry.register_forwarder` for s3, secret
 dynamodb, kms, cloudwatch and logs when the gateway imports this module. For each call (already
 authenticated and parsed by the gateway, running in a worker thread):
 
-1. S3 ``aws-chunked`` bodies are decoded (:mod:`podid.auth.chunked`);
+1. S3 ``aws-chunked`` bodies are decoded (:mod:`podid.auth.chunked`); the parsed input is checked
+   against the botocore model (:mod:`podid.protocol.validation`), as AWS's front end does;
 2. :func:`podid.dataplane.context.authorization_items` lists the IAM requests the call needs;
    each is judged through :meth:`CallContext.authorize` (identity, boundary, session policies and
    the global condition keys come from the gateway) with the resource's own policy (bucket, secret,
    queue, key policy, read from the backend) and owner account;
 3. a denial is answered in the service's own shape (:func:`podid.dataplane.denial.denial_response`),
    raised as :class:`ServiceDenied` so the gateway audits it like any AccessDenied;
-4. allowed calls go to :class:`podid.dataplane.backend.Backend` with the path and query undecoded.
+4. allowed calls go to :class:`podid.dataplane.backend.Backend` with the path and query undecoded;
+   S3 flexible checksums are verified first (:mod:`podid.dataplane.checksums`). Input the backend
+   still cannot read (moto raising instead of answering) is the protocol's malformed-input 400,
+   logged with its traceback, never a 500.
 
 Record mode (``podid up --mode record``, i.e. ``Config.mode == "record"``): denials are not
 enforced; the audit event of the call says ``would be denied: needs ...``.
@@ -35,6 +39,8 @@ from podid.dataplane.lookup import MotoLookup
 from podid.dataplane.policycheck import check_policy_update
 from podid.gateway.errors import ServiceError
 from podid.gateway.registry import register_forwarder
+from podid.protocol import validation
+from podid.protocol.codec import request_protocol
 
 if TYPE_CHECKING:
     from podid.gateway.context import CallContext
@@ -185,6 +191,17 @@ def _s3_target(ctx: CallContext) -> tuple[str | None, str | None]:
     return (str(bucket) if bucket else None), (str(key) if key is not None else None)
 
 
+def _malformed(protocol: str, exc: Exception) -> ServiceError:
+    """The error AWS gives for input its front end cannot read (instead of a backend crash)."""
+    if protocol == "rest-xml":
+        if type(exc).__name__ == "ExpatError":
+            return validation.malformed_xml()
+        return ServiceError("InvalidRequest", "The request is not valid for this operation.", 400)
+    if protocol == "query":
+        return ServiceError("MalformedInput", "The request input is malformed.", 400)
+    return ServiceError("SerializationException", "The request input is malformed for this operation.", 400)
+
+
 def forward(ctx: CallContext, wire: WireRequest) -> Response:
     """The forwarder for one data-plane call (see the module docstring)."""
     scope = SCOPE_NAMES[ctx.service]
@@ -199,6 +216,8 @@ def forward(ctx: CallContext, wire: WireRequest) -> Response:
                                400) from exc
         except chunked.TrailerError as exc:
             raise ServiceError("MalformedTrailerError", str(exc), 400) from exc
+    protocol = request_protocol(ctx.service, wire)
+    validation.check(ctx.service, ctx.operation, ctx.params, protocol)
     bucket, key = _s3_target(ctx) if scope == "s3" else (None, None)
     request = DataplaneRequest(service=scope, operation=ctx.operation, params=ctx.params, region=ctx.region,
                                account=state.config.account_id, bucket=bucket, key=key,
@@ -210,9 +229,18 @@ def forward(ctx: CallContext, wire: WireRequest) -> Response:
     check_policy_update(scope, ctx.operation, ctx.params)
     if scope == "s3":
         checksums.verify(ctx.operation, headers, body)
-    raw = dp.backend.forward(scope, RawRequest(wire.method, wire.raw_path, wire.query, headers, body),
-                             operation=ctx.operation, region=ctx.region,
-                             params=ctx.params)
+    if protocol in ("json", "smithy-rpc-v2-cbor") and not body.strip():
+        body = b"{}"      # an empty JSON-protocol body means no members (as AWS reads it)
+    try:
+        raw = dp.backend.forward(scope, RawRequest(wire.method, wire.raw_path, wire.query, headers, body),
+                                 operation=ctx.operation, region=ctx.region,
+                                 params=ctx.params)
+    except ServiceError:
+        raise
+    except Exception as exc:   # the backend choked on input podid parsed and judged: the caller's fault
+        log.error("backend %s refused %s input with %s (request %s)", scope, ctx.operation,
+                  type(exc).__name__, ctx.request_id, exc_info=True)
+        raise _malformed(protocol, exc) from exc
     if scope == "s3" and raw.status == 404 and ctx.operation in _OBJECT_READS and bucket:
         _missing_object_needs_list(ctx, wire, request, dp, raw)
     return _to_response(raw, ctx.request_id, head=wire.method == "HEAD")

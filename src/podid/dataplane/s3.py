@@ -210,7 +210,8 @@ def _request_object_tags(params: Mapping[str, Any]) -> dict[str, str] | None:
     if isinstance(tagging, str):     # PutObject / CopyObject / CreateMultipartUpload header form
         return dict(parse_qsl(tagging, keep_blank_values=True))
     if isinstance(tagging, Mapping):  # PutObjectTagging body
-        return {str(t["Key"]): str(t.get("Value", "")) for t in tagging.get("TagSet", [])}
+        return {str(t.get("Key")): str(t.get("Value", "")) for t in tagging.get("TagSet") or []
+                if isinstance(t, Mapping)}
     return None
 
 

@@ -37,8 +37,8 @@ def _member(path: str) -> str:
 
 def malformed_xml() -> ServiceError:
     """S3's answer to an XML body it cannot read."""
-    return ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against "
-                        "our published schema", 400)
+    return ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
+                        "against our published schema", 400)
 
 
 def _present(value: Any) -> Any:

@@ -191,10 +191,11 @@ def _s3_target(ctx: CallContext) -> tuple[str | None, str | None]:
     return (str(bucket) if bucket else None), (str(key) if key is not None else None)
 
 
-def _malformed(protocol: str, exc: Exception) -> ServiceError:
-    """The error AWS gives for input its front end cannot read (instead of a backend crash)."""
+def _malformed(protocol: str, exc: Exception | None) -> ServiceError:
+    """The error AWS gives for input its front end cannot read (instead of a backend crash or a
+    bare status): S3's MalformedXML for unreadable XML or a body-less refusal."""
     if protocol == "rest-xml":
-        if type(exc).__name__ == "ExpatError":
+        if exc is None or type(exc).__name__ == "ExpatError":
             return validation.malformed_xml()
         return ServiceError("InvalidRequest", "The request is not valid for this operation.", 400)
     if protocol == "query":
@@ -243,6 +244,9 @@ def forward(ctx: CallContext, wire: WireRequest) -> Response:
         raise _malformed(protocol, exc) from exc
     if scope == "s3" and raw.status == 404 and ctx.operation in _OBJECT_READS and bucket:
         _missing_object_needs_list(ctx, wire, request, dp, raw)
+    if raw.status >= 400 and not raw.body.strip() and wire.method != "HEAD":
+        # moto answers some input it cannot use with a bare status; AWS names the problem
+        raise _malformed(protocol, None)
     return _to_response(raw, ctx.request_id, head=wire.method == "HEAD")
 
 

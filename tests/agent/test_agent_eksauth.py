@@ -118,6 +118,55 @@ def test_deleted_pod_is_served_from_cache_until_renewal_then_eks_auth_error(pod_
     assert event["errorCode"] == "InvalidTokenException"
 
 
+def test_deleted_pod_never_gets_fresh_credentials(pod_world: PodWorld) -> None:
+    """docs/decisions.md "A deleted pod keeps its cached credentials until their renewal": the
+    request that finds the entry due is answered from the cache (the Go agent serves it until its
+    janitor renews), the renewal goes through EKS Auth, which rejects the pod's token, the entry is
+    evicted, and from then on every request gets EKS Auth's rejection. No credentials are issued
+    after the deletion."""
+    cluster = pod_world.cluster("agent-gone-2")
+    pod = pod_world.pod(cluster, "gone-2")
+    clock = FakeClock(start=time.time())
+    thread = AgentThread(agent_config(cluster, renewal_ttl=3600.0), pod_world.upstream(), clock=clock)
+    with thread as agent:
+        ok = httpx.get(agent.urls[0], headers={"Authorization": pod.token})
+        assert ok.status_code == 200, ok.text
+        pod_world.delete_pod(pod)
+        clock.advance(3601)  # renewal due
+        stale = httpx.get(agent.urls[0], headers={"Authorization": pod.token})
+        assert stale.status_code == 200 and stale.json() == ok.json()  # the cached ones, not new ones
+        thread.call(agent.cache.drain())  # the renewal that request started
+        assert pod.token not in agent.cache
+        metrics = agent.metrics
+        assert metrics.cache_errors.value("NonRecoverable", "InvalidTokenException") == 1
+        for _ in range(2):
+            denied = httpx.get(agent.urls[0], headers={"Authorization": pod.token})
+            assert denied.status_code == 400
+            match = RELAYED.match(denied.text)
+            assert match and match["code"] == "InvalidTokenException", denied.text
+        assert metrics.upstream_calls.value("ok") == 1  # the first fetch, before the deletion
+        assert metrics.upstream_calls.value("error") == 3  # the renewal and both requests
+        assert len(agent.cache) == 0
+
+
+def test_token_past_its_exp_is_refused_although_cached(pod_world: PodWorld) -> None:
+    """The token's own exp/nbf are checked on every request before the cache (as the Go agent's
+    validator does): a cached entry is never served to an expired token."""
+    cluster = pod_world.cluster("agent-exp")
+    pod = pod_world.pod(cluster, "exp-1", lifetime=3600)
+    clock = FakeClock(start=time.time())
+    with AgentThread(agent_config(cluster), pod_world.upstream(), clock=clock) as agent:
+        ok = httpx.get(agent.urls[0], headers={"Authorization": pod.token})
+        assert ok.status_code == 200, ok.text
+        clock.advance(3600)  # exp == now: expired (no leeway)
+        refused = httpx.get(agent.urls[0], headers={"Authorization": pod.token})
+        assert refused.status_code == 400
+        assert refused.text == "Service account token failed basic claim validations: token is expired\n"
+        assert pod.token in agent.cache  # there, never served
+        assert agent.metrics.upstream_calls.value("ok") == 1
+        assert agent.metrics.upstream_calls.value("error") == 0
+
+
 @pytest.mark.parametrize("case", ["forged", "no-association", "untrusted-role"])
 def test_eks_auth_errors_are_relayed(pod_world: PodWorld, case: str) -> None:
     """EKS Auth's modeled errors reach the pod as `[<reqId>]: (<Code>): <msg>, fault: client`,

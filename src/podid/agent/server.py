@@ -29,6 +29,7 @@ from podid.agent.config import LINK_LOCAL_HOSTS, AgentConfig
 from podid.agent.handlers import CredentialsApp, ProbeApp, url_host
 from podid.agent.health import HealthTracker, Heartbeat
 from podid.agent.metrics import AgentMetrics
+from podid.agent.protocol import MAX_HEADER_BLOCK, AgentH11Protocol
 from podid.agent.ratelimit import TokenBucket
 from podid.agent.upstream import Upstream
 from podid.gateway.listener import bare_host
@@ -77,9 +78,14 @@ class _Server(uvicorn.Server):
 
 
 def _uvicorn(app: Any) -> _Server:
+    """One uvicorn server on the agent's own HTTP/1.1 protocol (`podid.agent.protocol`): Go's
+    header limit and protocol-error answers, lingering close; h11 always, never httptools."""
     return _Server(
         uvicorn.Config(
             app,
+            http=AgentH11Protocol,
+            ws="none",
+            h11_max_incomplete_event_size=MAX_HEADER_BLOCK,
             interface="asgi3",
             lifespan="off",
             proxy_headers=False,

@@ -21,10 +21,11 @@ from urllib.parse import quote, urlsplit
 import httpx
 import jwt
 import pytest
-from botocore.auth import SigV4Auth
+import urllib3
+from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -408,6 +409,98 @@ def test_signed_garbage_to_eks(lab: dict[str, Any]) -> None:
             assert state() == before, case
 
     attempt()
+
+
+_EKS_CODES = {"InvalidParameterException", "ResourceNotFoundException", "ResourceInUseException",
+              "InvalidRequestException", "UnknownOperationException"}
+_any_text = st.text(max_size=300)
+
+
+def test_fuzzed_pod_identity_associations_through_boto3(lab: dict[str, Any]) -> None:
+    """Any text boto3 will send (control characters, line feeds, astral planes) in every member of
+    CreatePodIdentityAssociation: EKS's own error codes, never a 5xx or a bare HTTP error; what is
+    accepted is the input, unchanged, and nothing half-made stays behind."""
+    srv: PodidServer = lab["srv"]
+    eks = srv.client("eks")
+    role = lab["role_arn"]
+    before = sorted(a["associationId"] for a in eks.list_pod_identity_associations(clusterName="c1")["associations"])
+
+    @PROFILE
+    @given(cluster=st.one_of(st.just("c1"), _any_text), namespace=st.one_of(st.just("fuzz"), _any_text),
+           account=st.one_of(st.just("sa"), _any_text), role_arn=st.one_of(st.just(role), _any_text),
+           tags=st.one_of(st.none(), st.dictionaries(_any_text, _any_text, max_size=3)),
+           token=st.one_of(st.none(), _any_text))
+    def attempt(cluster: str, namespace: str, account: str, role_arn: str, tags: dict[str, str] | None,
+                token: str | None) -> None:
+        kwargs: dict[str, Any] = {"clusterName": cluster, "namespace": namespace, "serviceAccount": account,
+                                  "roleArn": role_arn}
+        if tags is not None:
+            kwargs["tags"] = tags
+        if token is not None:
+            kwargs["clientRequestToken"] = token
+        try:
+            made = eks.create_pod_identity_association(**kwargs)["association"]
+        except ParamValidationError:
+            return
+        except ClientError as exc:
+            status = exc.response["ResponseMetadata"]["HTTPStatusCode"]
+            code = exc.response["Error"].get("Code")
+            assert status < 500 and code in _EKS_CODES, (kwargs, status, exc.response["Error"])
+            if code == "UnknownOperationException":   # only an empty path label routes nowhere
+                assert cluster == "", kwargs
+            return
+        assert (made["namespace"], made["serviceAccount"], made["roleArn"]) == (namespace, account, role_arn)
+        eks.delete_pod_identity_association(clusterName="c1", associationId=made["associationId"])
+
+    attempt()
+    after = sorted(a["associationId"] for a in eks.list_pod_identity_associations(clusterName="c1")["associations"])
+    assert after == before
+
+
+_KEY_EDGES = ["a\nb", "line\r\nfeed", "tab\there", "nul\x00byte", "\x7fdel", "sp ace+plus%25", "ü/é/中",
+              "\U0001f600", "k" * 1024, "é" * 512]
+
+
+@pytest.mark.parametrize("key", _KEY_EDGES, ids=range(len(_KEY_EDGES)))
+def test_s3_keys_with_any_character_round_trip(lab: dict[str, Any], key: str) -> None:
+    """S3 keys are any UTF-8 up to 1024 bytes: a line feed or NUL is a key like any other."""
+    s3 = lab["srv"].client("s3")
+    s3.put_object(Bucket="campaign-bucket", Key=key, Body=b"edge")
+    assert s3.get_object(Bucket="campaign-bucket", Key=key)["Body"].read() == b"edge"
+    s3.delete_object(Bucket="campaign-bucket", Key=key)
+
+
+def test_s3_key_too_long_and_invalid_uri(lab: dict[str, Any]) -> None:
+    srv: PodidServer = lab["srv"]
+    s3 = srv.client("s3")
+    for key in ("k" * 1025, "é" * 513):
+        with pytest.raises(ClientError) as info:
+            s3.put_object(Bucket="campaign-bucket", Key=key, Body=b"x")
+        error = info.value.response["Error"]
+        assert (error["Code"], error["Message"]) == ("KeyTooLongError", "Your key is too long")
+        assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="campaign-bucket").get("Contents", [])}
+    for path in ("/campaign-bucket/%FF", "/campaign-bucket/caf%E9", "/campaign-bucket/%C3%28"):
+        request = AWSRequest(method="PUT", url=srv.url + path, data=b"x")
+        S3SigV4Auth(Credentials(srv.access_key_id, srv.secret_access_key), "s3", srv.region).add_auth(request)
+        with urllib3.PoolManager() as pool:   # sends the path's bytes as signed (httpx re-escapes)
+            resp = pool.request("PUT", srv.url + path, body=b"x", headers=dict(request.prepare().headers))
+        assert resp.status == 400 and b"<Code>InvalidURI</Code>" in resp.data, resp.data
+    assert {o["Key"] for o in s3.list_objects_v2(Bucket="campaign-bucket").get("Contents", [])} == keys
+
+
+@PROFILE
+@given(key=st.text(min_size=1, max_size=60))
+def test_fuzzed_s3_keys_through_boto3(lab: dict[str, Any], key: str) -> None:
+    s3 = lab["srv"].client("s3")
+    try:
+        s3.put_object(Bucket="campaign-bucket", Key=key, Body=b"f")
+    except ClientError as exc:
+        status = exc.response["ResponseMetadata"]["HTTPStatusCode"]
+        assert 400 <= status < 500 and exc.response["Error"]["Code"] in {"InvalidURI", "KeyTooLongError"}, key
+        return
+    assert s3.get_object(Bucket="campaign-bucket", Key=key)["Body"].read() == b"f"
+    s3.delete_object(Bucket="campaign-bucket", Key=key)
 
 
 def test_campaign_left_the_lab_working(lab: dict[str, Any]) -> None:

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_to_bytes
 
 from starlette.responses import Response
 
@@ -210,6 +212,7 @@ def forward(ctx: CallContext, wire: WireRequest) -> Response:
     dp = plane(state)
     headers, body = list(wire.headers), wire.body
     if scope == "s3":
+        _check_uri(wire.raw_path)
         try:
             headers, body = chunked.strip(headers, body)
         except chunked.ChunkedError as exc:
@@ -220,6 +223,8 @@ def forward(ctx: CallContext, wire: WireRequest) -> Response:
     protocol = request_protocol(ctx.service, wire)
     validation.check(ctx.service, ctx.operation, ctx.params, protocol)
     bucket, key = _s3_target(ctx) if scope == "s3" else (None, None)
+    if key is not None and len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise ServiceError("KeyTooLongError", "Your key is too long", 400)
     request = DataplaneRequest(service=scope, operation=ctx.operation, params=ctx.params, region=ctx.region,
                                account=state.config.account_id, bucket=bucket, key=key,
                                caller_account=ctx.caller.account if ctx.caller.kind != "anonymous" else None)
@@ -249,6 +254,22 @@ def forward(ctx: CallContext, wire: WireRequest) -> Response:
         raise _malformed(protocol, None)
     return _to_response(raw, ctx.request_id, head=wire.method == "HEAD")
 
+
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _check_uri(raw_path: str) -> None:
+    """S3's InvalidURI: a path whose escapes are malformed or do not decode to UTF-8."""
+    try:
+        if _BAD_ESCAPE.search(raw_path):
+            raise ValueError(raw_path)
+        unquote_to_bytes(raw_path).decode("utf-8")
+    except ValueError as exc:
+        raise ServiceError("InvalidURI", "Couldn't parse the specified URI.", 400) from exc
+
+
+#: S3's limit on an object key, in UTF-8 bytes.
+MAX_KEY_BYTES = 1024
 
 #: Reads of one object: when it does not exist, S3 answers 404 only to callers that may list the bucket.
 _OBJECT_READS = frozenset({"GetObject", "HeadObject", "GetObjectAttributes"})

@@ -19,6 +19,7 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.convertors import PathConvertor, register_url_convertor
 from starlette.routing import BaseRoute, Route
 
 from podid.auth import signature
@@ -44,6 +45,17 @@ log = logging.getLogger("podid.gateway")
 GATEWAY_THREADS = 256
 
 HEALTH_PATH = "/_podid/health"
+
+
+class AnyPathConvertor(PathConvertor):
+    """Starlette's ``path`` convertor, line feeds included: an S3 key may hold any character, and
+    ``.*`` alone stops at a newline (the request would fall through to a bare 404)."""
+
+    regex = "[\\s\\S]*"
+
+
+register_url_convertor("anypath", AnyPathConvertor())
+
 _METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
@@ -219,7 +231,7 @@ def build_app(state: AppState, *, handler_modules: list[str] | None = None) -> S
             state.audit.close()
 
     routes: list[BaseRoute] = [Route(HEALTH_PATH, health, methods=["GET"]), *state.routes,
-                               Route("/{path:path}", aws, methods=_METHODS)]
+                               Route("/{path:anypath}", aws, methods=_METHODS)]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.podid = state
     app.state.gateway = gateway

@@ -423,7 +423,11 @@ def test_fuzzed_pod_identity_associations_through_boto3(lab: dict[str, Any]) -> 
     srv: PodidServer = lab["srv"]
     eks = srv.client("eks")
     role = lab["role_arn"]
-    before = sorted(a["associationId"] for a in eks.list_pod_identity_associations(clusterName="c1")["associations"])
+    def ids() -> list[str]:
+        return sorted(a["associationId"] for a in
+                      eks.list_pod_identity_associations(clusterName="c1")["associations"])
+
+    before = ids()
 
     @PROFILE
     @given(cluster=st.one_of(st.just("c1"), _any_text), namespace=st.one_of(st.just("fuzz"), _any_text),
@@ -453,8 +457,7 @@ def test_fuzzed_pod_identity_associations_through_boto3(lab: dict[str, Any]) -> 
         eks.delete_pod_identity_association(clusterName="c1", associationId=made["associationId"])
 
     attempt()
-    after = sorted(a["associationId"] for a in eks.list_pod_identity_associations(clusterName="c1")["associations"])
-    assert after == before
+    assert ids() == before
 
 
 _KEY_EDGES = ["a\nb", "line\r\nfeed", "tab\there", "nul\x00byte", "\x7fdel", "sp ace+plus%25", "ü/é/中",

@@ -117,8 +117,9 @@ def bench_sigv4(n: int) -> None:
 
 
 def bench_gateway_inprocess(n: int) -> None:
+    import podid.compose  # noqa: F401  (registers every API)
     from podid.auth.tokens import TokenCodec
-    from podid.gateway.app import Gateway, load_handler_modules
+    from podid.gateway.app import Gateway
     from podid.gateway.audit import AuditWriter
     from podid.gateway.state import AppState, Config
     from podid.store import Store
@@ -134,7 +135,6 @@ def bench_gateway_inprocess(n: int) -> None:
             tokens=TokenCodec.open(state_dir),
             audit=AuditWriter.open(state_dir),
         )
-        load_handler_modules()
         gateway = Gateway(state)
         req = sign(akid=key.access_key_id, secret=key.secret_access_key)
         rate, done = _rate(lambda: gateway.handle(req), n)

@@ -7,9 +7,8 @@ from typing import Any
 import botocore.session
 import pytest
 
-from podid.dataplane.actions import catalogue_has
-from podid.dataplane.context import AuthzItem, DataplaneRequest, NullLookup, authorization_items
-from podid.dataplane.services import SERVICES, botocore_name
+from podid.dataplane.kit import AuthzItem, DataplaneRequest, NullLookup, catalogue_has
+from podid.dataplane.services import SERVICES, authorization_items, botocore_name
 
 R, A = "us-east-1", "111122223333"
 

@@ -7,8 +7,8 @@ import json
 import botocore.session
 from botocore.parsers import create_parser
 
-from podid.dataplane.context import AuthzItem
 from podid.dataplane.denial import denial_response, service_message
+from podid.dataplane.kit import AuthzItem
 
 USER = "arn:aws:sts::111122223333:assumed-role/r/s"
 

@@ -130,7 +130,7 @@ def test_json_service_code(state: AppState) -> None:
         ctx.authorize("secretsmanager:GetSecretValue", "*")
     assert info.value.code == "AccessDeniedException"
     assert access_denied_code("eks") == ("AccessDeniedException", 403)
-    assert access_denied_code("sqs") == ("AccessDenied", 403)
+    assert access_denied_code("sts") == ("AccessDenied", 403)
 
 
 def test_admin_allowed(state: AppState) -> None:

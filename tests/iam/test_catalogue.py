@@ -107,13 +107,6 @@ def test_condition_keys(cat: Catalogue) -> None:
     assert cat.condition_type("s3:nope") is None
 
 
-def test_actions_attribute_for_name_lists() -> None:
-    actions = catalogue_module.ACTIONS
-    assert "SendMessage" in actions["sqs"]
-    with pytest.raises(AttributeError):
-        catalogue_module.NOPE  # noqa: B018
-
-
 def test_bad_data_file_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "cat.json.gz"
     bad.write_bytes(b"not gzip")

@@ -1,14 +1,13 @@
 """The `podid` command line: one Typer app, one sub-app per command group.
 
-Each group lives in its own module (`podid.cli.<group>`) and is mounted here; a group whose
-module is missing is simply not listed, so components can land one at a time.
+Each group lives in its own module (`podid.cli.<group>`) and is mounted here.
 """
 
 from __future__ import annotations
 
-import importlib
-
 import typer
+
+from podid.cli import agent, audit, iam, server
 
 app = typer.Typer(
     name="podid",
@@ -18,31 +17,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# (module, attribute, group name or None for top-level commands)
-_GROUPS: list[tuple[str, str, str | None]] = [
-    ("podid.cli.iam", "app", "iam"),
-    ("podid.cli.server", "register", None),
-    ("podid.cli.audit", "app", "audit"),
-    ("podid.cli.agent", "register", None),
-]
-
-
-def _mount() -> None:
-    for module_name, attr, group in _GROUPS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        target = getattr(module, attr)
-        if group is None:
-            target(app)
-        else:
-            app.add_typer(target, name=group)
-
-
-_mount()
+app.add_typer(iam.app, name="iam")
+server.register(app)
+app.add_typer(audit.app, name="audit")
+agent.register(app)
 
 
 @app.callback()

@@ -10,14 +10,12 @@ localstack, :func:`isolate_aws_environment` drops every ambient ``AWS_*`` variab
 sourced another state's ``env`` points ``AWS_PROFILE`` at a profile that is gone), points the
 config/credentials files at ``os.devnull`` and hides ``~/.aws/models`` and ``~/.boto``.
 
-Extension point: every ``"module:function"`` in :data:`SERVER_EXTENSIONS` whose module exists is
-called with the :class:`~podid.gateway.state.AppState` before the app is built; it may append
-Starlette routes/mounts to ``state.routes`` and hooks to ``state.startup``/``state.shutdown``.
+What the server is made of is decided in one place, :mod:`podid.compose` (imported once the
+environment is isolated): every API's handlers, then each component's routes and hooks.
 """
 
 from __future__ import annotations
 
-import importlib
 import ipaddress
 import json
 import os
@@ -33,12 +31,6 @@ DEFAULT_STATE = ".podid"
 PROFILE = "podid"
 SERVER_FILE = "server.json"
 ENV_FILE = "env"
-
-#: "module:function" hooks called with the AppState before the app is built (missing modules skipped).
-#: A component adds its own entry here when it lands (e.g. "podid.eks.routes:install").
-SERVER_EXTENSIONS: list[str] = ["podid.eks.server:install", "podid.dataplane.gateway:install",
-                                 "podid.cluster.server:install"]
-
 
 #: The only AWS-related variables a `podid up` process runs with (every other ``AWS_*`` is dropped).
 SERVER_AWS_ENV: dict[str, str] = {
@@ -106,18 +98,6 @@ def write_client_files(state_dir: Path, akid: str, secret: str, region: str, url
     _write_private(state_dir / "config",
                    f"[profile {PROFILE}]\nregion = {region}\noutput = json\nendpoint_url = {url}\n"
                    "s3 =\n    addressing_style = path\n")
-
-
-def _run_extensions(state: Any) -> None:
-    for spec in SERVER_EXTENSIONS:
-        module_name, _, func = spec.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and module_name.startswith(exc.name):
-                continue
-            raise
-        getattr(module, func)(state)
 
 
 def _announce_when_ready(server: Any, state_dir: Path, info: dict[str, Any]) -> None:
@@ -188,6 +168,7 @@ def up(
     import uvicorn
 
     from podid.auth.tokens import TokenCodec
+    from podid.compose import install_components
     from podid.gateway.app import build_app
     from podid.gateway.audit import AuditWriter
     from podid.gateway.state import AppState, Config
@@ -210,7 +191,7 @@ def up(
     app_state.extras["cluster.options"] = {"kube_port": kube_port, "kube_host": host,
                                              "node_agent": node_agent, "node_role": node_role,
                                              "issuer_tls": issuer_tls}
-    _run_extensions(app_state)
+    install_components(app_state)
     info.update(app_state.extras.get("server_info", {}))
     _write_private(state_dir / SERVER_FILE, json.dumps(info, indent=2) + "\n")
     if cluster:

@@ -1,6 +1,6 @@
 """podid.cluster: the glue that runs each EKS cluster's Kubernetes API inside ``podid up``.
 
-* :mod:`podid.cluster.server` - the ``SERVER_EXTENSIONS`` hook (``podid.cluster.server:install``):
+* :mod:`podid.cluster.server` - :func:`~podid.cluster.server.install`, called by :mod:`podid.compose`:
   a second, TLS listener (``--kube-port``) serving ``/clusters/<name>`` for every EKS cluster, the
   kubeconfig, the EKS endpoint/CA resolvers and the add-on reconciler.
 * :mod:`podid.cluster.pki` - the local CA and serving certificate kept in the state directory.

@@ -175,10 +175,8 @@ class ClusterManager:
             return m
 
     def _runtime(self, store: Any, issuer: LiveIssuer, record: ClusterRecord, agent_port: int) -> Any:
-        try:
-            from podid.runtime import ProcessRuntime, RuntimeConfig
-        except ImportError:  # the runtime is optional: pods then stay Pending
-            return None
+        from podid.runtime import ProcessRuntime, RuntimeConfig
+
         config = RuntimeConfig(state_dir=self.state_dir, cluster=record.name,
                                aws_endpoint_url=self.state.config.url,
                                agent_url=f"http://127.0.0.1:{agent_port}/v1/credentials",
@@ -360,7 +358,7 @@ def node_imds(state: Any, role: str | None) -> Any:
 
 
 def install(state: Any) -> None:
-    """``SERVER_EXTENSIONS`` hook (after ``podid.eks.server:install``)."""
+    """Add the clusters' hooks to ``state`` (:mod:`podid.compose`, after EKS's install)."""
     from podid.k8s import create_tables
 
     options = state.extras.get(OPTIONS_KEY) or {}

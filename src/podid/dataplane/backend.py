@@ -212,7 +212,7 @@ class Backend:
             self.persister.commit(service)
         return RawResponse(int(status), _response_headers(out_headers, out_body), body_out)
 
-    # -- lookups for podid.dataplane.context ------------------------------------------------------
+    # -- lookups for podid.dataplane.kit.Lookup ----------------------------------------------------
     def service_backend(self, service: str, region: str | None = None) -> Any:
         """moto's backend object for ``service`` in podid's account and ``region``."""
         import moto.backends as backends

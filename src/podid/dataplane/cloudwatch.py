@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from podid.dataplane.actions import action_for
-from podid.dataplane.context import (
+from podid.dataplane.kit import (
     AuthzItem,
     Context,
     DataplaneRequest,
     Lookup,
+    ServiceSpec,
+    action_for,
     owner,
     request_tag_context,
     tag_context,
     tag_list,
 )
+
+IAM_PREFIX = "cloudwatch"
 
 #: Operations whose IAM action is not ``cloudwatch:<Operation>``.
 ACTIONS: dict[str, str] = {}
@@ -35,7 +38,7 @@ def dashboard_arn(account: str, name: str) -> str:
 def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     """Authorization items for one CloudWatch call."""
     op, p = req.operation, req.params
-    action = action_for("monitoring", op, ACTIONS)
+    action = action_for(IAM_PREFIX, op, ACTIONS)
     ctx: Context = {}
     if op == "PutMetricData" and p.get("Namespace") is not None:
         ctx["cloudwatch:namespace"] = str(p["Namespace"])
@@ -62,3 +65,9 @@ def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     if op in ("TagResource", "UntagResource", "ListTagsForResource") and p.get("ResourceARN"):
         return [one(str(p["ResourceARN"]))]
     return [AuthzItem(action, "*", ctx)]
+
+
+SPEC = ServiceSpec(
+    scope="monitoring", botocore="cloudwatch", iam_prefix=IAM_PREFIX, moto="cloudwatch", items=items,
+    access_denied=("AccessDenied", 403), actions=ACTIONS, policy_name="resource policy",
+)

@@ -25,7 +25,8 @@ from collections.abc import Iterable, Mapping
 from xml.sax.saxutils import escape
 
 from podid.dataplane.backend import RawResponse
-from podid.dataplane.context import AuthzItem
+from podid.dataplane.kit import AuthzItem
+from podid.dataplane.services import spec
 
 _JSON_TYPES = {"dynamodb": "application/x-amz-json-1.0", "sqs": "application/x-amz-json-1.0",
                "monitoring": "application/x-amz-json-1.0"}
@@ -77,9 +78,9 @@ def denial_response(service: str, message: str, *, request_id: str, item: AuthzI
                 f"<HostId>{escape(host_id)}</HostId></Error>")
         return RawResponse(403, [("Content-Type", "application/xml"), ("x-amz-request-id", request_id),
                                  ("x-amz-id-2", host_id)], body.encode())
+    code, status = spec(service).access_denied
     query_compatible = service in ("sqs", "monitoring")
     if query_compatible:
-        code, status = "AccessDenied", 403
         if proto == "query":
             ns = {"sqs": "http://queue.amazonaws.com/doc/2012-11-05/",
                   "monitoring": "http://monitoring.amazonaws.com/doc/2010-08-01/"}[service]
@@ -101,6 +102,6 @@ def denial_response(service: str, message: str, *, request_id: str, item: AuthzI
     type_name = ("com.amazon.coral.service#AccessDeniedException" if service == "dynamodb"
                  else "AccessDeniedException")
     raw = json.dumps({"__type": type_name, "Message": msg}).encode()
-    return RawResponse(400, [("Content-Type", _JSON_TYPES.get(service, "application/x-amz-json-1.1")),
+    return RawResponse(status, [("Content-Type", _JSON_TYPES.get(service, "application/x-amz-json-1.1")),
                              ("x-amzn-RequestId", request_id),
                              ("x-amzn-ErrorType", "AccessDeniedException")], raw)

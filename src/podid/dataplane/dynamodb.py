@@ -7,17 +7,21 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from podid.dataplane.actions import action_for
-from podid.dataplane.context import (
+from podid.dataplane.kit import (
     AuthzItem,
     Context,
     DataplaneRequest,
     Lookup,
+    PolicyParam,
+    ServiceSpec,
+    action_for,
     owner,
     request_tag_context,
     tag_context,
     tag_list,
 )
+
+IAM_PREFIX = "dynamodb"
 
 #: Operations whose IAM action is not ``dynamodb:<Operation>`` (none: batch calls are
 #: ``dynamodb:BatchGetItem``/``BatchWriteItem`` on every table named in the request, as AWS does).
@@ -171,7 +175,7 @@ def _partiql(req: DataplaneRequest, lookup: Lookup, statement: str) -> AuthzItem
 def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     """Authorization items for one DynamoDB call."""
     op, p = req.operation, req.params
-    action = action_for("dynamodb", op, ACTIONS)
+    action = action_for(IAM_PREFIX, op, ACTIONS)
     if op in GLOBAL_OPS:
         return [AuthzItem(action, "*", {})]
     if op in ("BatchGetItem", "BatchWriteItem"):
@@ -224,3 +228,12 @@ def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     elif op == "UntagResource":
         ctx["aws:TagKeys"] = [str(k) for k in p.get("TagKeys") or []]
     return [_item(req, lookup, action, table, ctx, p.get("IndexName"))]
+
+
+SPEC = ServiceSpec(
+    scope="dynamodb", botocore="dynamodb", iam_prefix=IAM_PREFIX, moto="dynamodb", items=items,
+    access_denied=("AccessDeniedException", 400), actions=ACTIONS, policy_name="table policy",
+    policy_params={
+        "PutResourcePolicy": PolicyParam(("Policy",), "ValidationException"),
+    },
+)

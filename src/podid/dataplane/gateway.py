@@ -6,7 +6,7 @@ authenticated and parsed by the gateway, running in a worker thread):
 
 1. S3 ``aws-chunked`` bodies are decoded (:mod:`podid.auth.chunked`); the parsed input is checked
    against the botocore model (:mod:`podid.protocol.validation`), as AWS's front end does;
-2. :func:`podid.dataplane.context.authorization_items` lists the IAM requests the call needs;
+2. :func:`podid.dataplane.services.authorization_items` lists the IAM requests the call needs;
    each is judged through :meth:`CallContext.authorize` (identity, boundary, session policies and
    the global condition keys come from the gateway) with the resource's own policy (bucket, secret,
    queue, key policy, read from the backend) and owner account;
@@ -35,10 +35,11 @@ from starlette.responses import Response
 from podid.auth import chunked
 from podid.dataplane import checksums
 from podid.dataplane.backend import Backend, RawRequest, RawResponse
-from podid.dataplane.context import AuthzItem, DataplaneRequest, authorization_items
 from podid.dataplane.denial import denial_response, service_message
+from podid.dataplane.kit import AuthzItem, DataplaneRequest
 from podid.dataplane.lookup import MotoLookup
 from podid.dataplane.policycheck import check_policy_update
+from podid.dataplane.services import SPECS, authorization_items, spec
 from podid.gateway.errors import ServiceError
 from podid.gateway.registry import register_forwarder
 from podid.protocol import validation
@@ -51,21 +52,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("podid.dataplane")
 
-#: botocore service name (what the gateway routes to) -> SigV4 scope name (what the data plane uses).
-SCOPE_NAMES: dict[str, str] = {"s3": "s3", "secretsmanager": "secretsmanager", "sqs": "sqs",
-                               "dynamodb": "dynamodb", "kms": "kms", "cloudwatch": "monitoring",
-                               "logs": "logs"}
 
 EXTRAS_KEY = "podid.dataplane"
 
 #: Response headers carrying a request id: replaced by the gateway's id so logs and audit agree.
 _REQUEST_ID_HEADERS = frozenset({"x-amz-request-id", "x-amzn-requestid"})
 _DROP_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "server", "date"})
-
-#: Resource-policy names used in the judge's deciding-statement references.
-_POLICY_NAMES = {"s3": "bucket policy", "secretsmanager": "secret policy", "sqs": "queue policy",
-                 "kms": "key policy", "dynamodb": "table policy", "logs": "resource policy",
-                 "monitoring": "resource policy"}
 
 
 class ServiceDenied(ServiceError):
@@ -164,7 +156,8 @@ def _deny(ctx: CallContext, wire: WireRequest, scope: str, item: AuthzItem,
     response = _to_response(raw, ctx.request_id, head=wire.method == "HEAD")
     if wire.method == "HEAD":   # S3 HEAD errors carry no body
         response.body = b""
-    return ServiceDenied(exc.code, service_message(scope, exc.message, item), raw.status, response)
+    code = spec(scope).access_denied[0]
+    return ServiceDenied(code, service_message(scope, exc.message, item), raw.status, response)
 
 
 def _judge(ctx: CallContext, wire: WireRequest, scope: str, items: list[AuthzItem], record: bool) -> None:
@@ -174,7 +167,7 @@ def _judge(ctx: CallContext, wire: WireRequest, scope: str, items: list[AuthzIte
         owner = item.resource_owner_lookup() if item.resource_owner_lookup is not None else None
         policy = None
         if owner is not None and owner.policy:
-            policy = _resource_policy(owner.policy, _POLICY_NAMES.get(scope, "resource policy"))
+            policy = _resource_policy(owner.policy, spec(scope).policy_name)
         try:
             ctx.authorize(item.action, item.resource, context=item.context, resource_policy=policy,
                           resource_account=owner.account if owner is not None else None)
@@ -207,7 +200,7 @@ def _malformed(protocol: str, exc: Exception | None) -> ServiceError:
 
 def forward(ctx: CallContext, wire: WireRequest) -> Response:
     """The forwarder for one data-plane call (see the module docstring)."""
-    scope = SCOPE_NAMES[ctx.service]
+    scope = spec(ctx.service).scope
     state = ctx.app
     dp = plane(state)
     headers, body = list(wire.headers), wire.body
@@ -288,5 +281,5 @@ def _missing_object_needs_list(ctx: CallContext, wire: WireRequest, request: Dat
     _judge(ctx, wire, "s3", authorization_items(listing, dp.lookup), record_mode(ctx.app))
 
 
-for _service in SCOPE_NAMES:
-    register_forwarder(_service, forward)
+for _spec in SPECS:
+    register_forwarder(_spec.botocore, forward)

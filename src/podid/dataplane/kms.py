@@ -6,17 +6,21 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from podid.dataplane.actions import action_for
-from podid.dataplane.context import (
+from podid.dataplane.kit import (
     AuthzItem,
     Context,
     DataplaneRequest,
     Lookup,
+    PolicyParam,
+    ServiceSpec,
+    action_for,
     owner,
     request_tag_context,
     tag_context,
     tag_list,
 )
+
+IAM_PREFIX = "kms"
 
 #: Operations whose IAM action is not ``kms:<Operation>``.
 ACTIONS: dict[str, str] = {"ReEncrypt": "ReEncryptFrom"}
@@ -131,7 +135,7 @@ def _key_item(req: DataplaneRequest, lookup: Lookup, action: str, ref: str | Non
 def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     """Authorization items for one KMS call."""
     op, p = req.operation, req.params
-    action = action_for("kms", op, ACTIONS)
+    action = action_for(IAM_PREFIX, op, ACTIONS)
     ctx = _base_context(req)
     if op in GLOBAL_OPS:
         if op == "CreateKey":
@@ -157,3 +161,13 @@ def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     if op == "Decrypt" and not ref:
         return [_key_item(req, lookup, action, None, ctx, p.get("CiphertextBlob"))]
     return [_key_item(req, lookup, action, str(ref) if ref else None, ctx)]
+
+
+SPEC = ServiceSpec(
+    scope="kms", botocore="kms", iam_prefix=IAM_PREFIX, moto="kms", items=items,
+    access_denied=("AccessDeniedException", 400), actions=ACTIONS, policy_name="key policy",
+    policy_params={
+        "PutKeyPolicy": PolicyParam(("Policy",), "MalformedPolicyDocumentException"),
+        "CreateKey": PolicyParam(("Policy",), "MalformedPolicyDocumentException"),
+    },
+)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from podid.dataplane.actions import action_for
-from podid.dataplane.context import (
+from podid.dataplane.kit import (
     AuthzItem,
     Context,
     DataplaneRequest,
     Lookup,
+    ServiceSpec,
+    action_for,
     owner,
     request_tag_context,
     tag_context,
     tag_list,
 )
+
+IAM_PREFIX = "logs"
 
 #: Operations whose IAM action is not ``logs:<Operation>``.
 ACTIONS: dict[str, str] = {}
@@ -38,7 +41,7 @@ def _group_name(ident: str) -> str:
 def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     """Authorization items for one CloudWatch Logs call."""
     op, p = req.operation, req.params
-    action = action_for("logs", op, ACTIONS)
+    action = action_for(IAM_PREFIX, op, ACTIONS)
     ctx: Context = {}
     tags = p.get("tags") if op in ("CreateLogGroup", "TagLogGroup", "TagResource") else None
     request_tag_context(ctx, tag_list(tags))
@@ -59,3 +62,9 @@ def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     else:
         resource = group_arn(req.region, req.account, group)
     return [AuthzItem(action, resource, ctx, owner(req.account))]
+
+
+SPEC = ServiceSpec(
+    scope="logs", botocore="logs", iam_prefix=IAM_PREFIX, moto="logs", items=items,
+    access_denied=("AccessDeniedException", 400), actions=ACTIONS, policy_name="resource policy",
+)

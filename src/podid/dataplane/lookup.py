@@ -1,4 +1,4 @@
-"""Backend lookups for request context: the :class:`~podid.dataplane.context.Lookup` over moto.
+"""Backend lookups for request context: the :class:`~podid.dataplane.kit.Lookup` over moto.
 
 Every method answers "unknown" (None / empty) rather than raising when the resource does not exist:
 authorization then proceeds on what the request itself says, and the backend reports the

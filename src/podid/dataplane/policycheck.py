@@ -15,18 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from podid.dataplane.services import spec
 from podid.gateway.errors import ServiceError
-
-#: (service scope name, operation) -> (parameter path, error code)
-POLICY_PARAMS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
-    ("s3", "PutBucketPolicy"): (("Policy",), "MalformedPolicy"),
-    ("secretsmanager", "PutResourcePolicy"): (("ResourcePolicy",), "MalformedPolicyDocumentException"),
-    ("kms", "PutKeyPolicy"): (("Policy",), "MalformedPolicyDocumentException"),
-    ("kms", "CreateKey"): (("Policy",), "MalformedPolicyDocumentException"),
-    ("sqs", "SetQueueAttributes"): (("Attributes", "Policy"), "InvalidAttributeValue"),
-    ("sqs", "CreateQueue"): (("Attributes", "Policy"), "InvalidAttributeValue"),
-    ("dynamodb", "PutResourcePolicy"): (("Policy",), "ValidationException"),
-}
+from podid.iam import PolicyError, parse_policy
 
 
 def _dig(params: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -40,10 +31,10 @@ def _dig(params: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 
 def policy_text(service: str, operation: str, params: Mapping[str, Any]) -> str | None:
     """The resource policy text this call sets, if any."""
-    spec = POLICY_PARAMS.get((service, operation))
-    if spec is None:
+    param = spec(service).policy_params.get(operation)
+    if param is None:
         return None
-    value = _dig(params, spec[0])
+    value = _dig(params, param.path)
     if value is None or value == "":
         return None
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
@@ -54,9 +45,7 @@ def check_policy_update(service: str, operation: str, params: Mapping[str, Any])
     text = policy_text(service, operation, params)
     if text is None:
         return
-    from podid.iam import PolicyError, parse_policy
-
-    code = POLICY_PARAMS[(service, operation)][1]
+    code = spec(service).policy_params[operation].error_code
     try:
         parse_policy(text, kind="resource", name="policy")
     except PolicyError as exc:

@@ -7,15 +7,19 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from podid.dataplane.actions import action_for
-from podid.dataplane.context import (
+from podid.dataplane.kit import (
     AuthzItem,
     Context,
     DataplaneRequest,
     Lookup,
+    PolicyParam,
+    ServiceSpec,
+    action_for,
     owner,
     tag_context,
 )
+
+IAM_PREFIX = "s3"
 
 #: Operations whose IAM action is not ``s3:<Operation>``.
 ACTIONS: dict[str, str] = {
@@ -283,7 +287,7 @@ def _header_items(req: DataplaneRequest, lookup: Lookup, bucket: str, key: str,
 def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     """Authorization items for one S3 call."""
     op, p = req.operation, req.params
-    action = action_for("s3", op, ACTIONS)
+    action = action_for(IAM_PREFIX, op, ACTIONS)
     name = action.partition(":")[2]
     if op in GLOBAL_OPS:
         return [AuthzItem(action, "*", {})]
@@ -312,3 +316,12 @@ def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
         return items_ + _header_items(req, lookup, bucket, key, base)
     return [AuthzItem(action, bucket_arn(bucket), base, policy),
             *_header_items(req, lookup, bucket, "", base)]
+
+
+SPEC = ServiceSpec(
+    scope="s3", botocore="s3", iam_prefix=IAM_PREFIX, moto="s3", items=items,
+    access_denied=("AccessDenied", 403), actions=ACTIONS, policy_name="bucket policy",
+    policy_params={
+        "PutBucketPolicy": PolicyParam(("Policy",), "MalformedPolicy"),
+    },
+)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from podid.dataplane.actions import action_for
-from podid.dataplane.context import (
+from podid.dataplane.kit import (
     AuthzItem,
     Context,
     DataplaneRequest,
     Lookup,
+    PolicyParam,
+    ServiceSpec,
+    action_for,
     owner,
     request_tag_context,
     tag_context,
     tag_list,
 )
+
+IAM_PREFIX = "secretsmanager"
 
 #: Operations whose IAM action is not ``secretsmanager:<Operation>`` (none today: the table exists
 #: so the default rule stays explicit and checkable).
@@ -53,7 +57,7 @@ def _secret_item(req: DataplaneRequest, lookup: Lookup, action: str, secret_id: 
 def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     """Authorization items for one Secrets Manager call."""
     op, p = req.operation, req.params
-    action = action_for("secretsmanager", op, ACTIONS)
+    action = action_for(IAM_PREFIX, op, ACTIONS)
     if op == "BatchGetSecretValue":
         out = [AuthzItem(action, "*", {})]
         for sid in p.get("SecretIdList") or []:
@@ -89,3 +93,13 @@ def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     elif op == "UntagResource":
         extra["aws:TagKeys"] = [str(k) for k in p.get("TagKeys") or []]
     return [_secret_item(req, lookup, action, secret_id, extra)]
+
+
+SPEC = ServiceSpec(
+    scope="secretsmanager", botocore="secretsmanager", iam_prefix=IAM_PREFIX, moto="secretsmanager",
+    items=items,
+    access_denied=("AccessDeniedException", 400), actions=ACTIONS, policy_name="secret policy",
+    policy_params={
+        "PutResourcePolicy": PolicyParam(("ResourcePolicy",), "MalformedPolicyDocumentException"),
+    },
+)

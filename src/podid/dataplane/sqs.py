@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from podid.dataplane.actions import action_for
-from podid.dataplane.context import (
+from podid.dataplane.kit import (
     AuthzItem,
     Context,
     DataplaneRequest,
     Lookup,
+    PolicyParam,
+    ServiceSpec,
+    action_for,
     owner,
     request_tag_context,
     tag_context,
     tag_list,
 )
+
+IAM_PREFIX = "sqs"
 
 #: Operations whose IAM action is not ``sqs:<Operation>`` (batches are authorized per action).
 ACTIONS: dict[str, str] = {
@@ -44,7 +48,7 @@ def parse_queue_url(url: str, default_account: str) -> tuple[str, str]:
 def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
     """Authorization items for one SQS call."""
     op, p = req.operation, req.params
-    action = action_for("sqs", op, ACTIONS)
+    action = action_for(IAM_PREFIX, op, ACTIONS)
     if op in GLOBAL_OPS:
         return [AuthzItem(action, "*", {})]
     ctx: Context = {}
@@ -67,3 +71,13 @@ def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
         tag_context(ctx, lookup.sqs_tags(req.region, name))
     return [AuthzItem(action, queue_arn(req.region, account, name), ctx,
                       owner(account, lambda: lookup.sqs_policy(req.region, name)))]
+
+
+SPEC = ServiceSpec(
+    scope="sqs", botocore="sqs", iam_prefix=IAM_PREFIX, moto="sqs", items=items,
+    access_denied=("AccessDenied", 403), actions=ACTIONS, policy_name="queue policy",
+    policy_params={
+        "SetQueueAttributes": PolicyParam(("Attributes", "Policy"), "InvalidAttributeValue"),
+        "CreateQueue": PolicyParam(("Attributes", "Policy"), "InvalidAttributeValue"),
+    },
+)

@@ -1,7 +1,7 @@
 """`podid up` integration: the EKS service in ``AppState.extras["eks"]``, OIDC issuer routes,
 the agent heartbeat endpoint, and ``podid up --cluster NAME``.
 
-* :func:`install` is the ``SERVER_EXTENSIONS`` hook (``"podid.eks.server:install"``).
+* :func:`install` adds EKS's routes to the app state (called by :mod:`podid.compose`).
 * Issuer documents: ``GET /clusters/{name}/oidc/id/{ID}/.well-known/openid-configuration`` and
   ``.../keys`` through :func:`podid.oidc.cluster_routes` (resolved by the 32-hex issuer id).
 * Heartbeats: ``POST /_podid/eks/clusters/{name}/agent-heartbeat`` with
@@ -45,13 +45,9 @@ def service_for(state: Any) -> EksService:
 
 
 def install(state: Any) -> None:
-    """``SERVER_EXTENSIONS`` hook: register the EKS handlers, issuer routes and heartbeat endpoint."""
-    from podid.gateway import registry
+    """Add the clusters' issuer routes and the agent heartbeat endpoint (:mod:`podid.compose`)."""
     from podid.oidc import cluster_routes
 
-    for module in ("podid.eks.handlers", "podid.eksauth.handlers"):
-        if module not in registry.HANDLER_MODULES:
-            registry.HANDLER_MODULES.append(module)
     svc = service_for(state)
     state.routes.extend(cluster_routes(svc.resolve_issuer, OIDC_PREFIX))
     state.routes.append(Route(HEARTBEAT_PATH, _heartbeat_endpoint(state), methods=["POST"],

@@ -8,7 +8,6 @@ Starlette routes placed before the AWS catch-all: :attr:`AppState.routes`.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -57,20 +56,6 @@ class AnyPathConvertor(PathConvertor):
 register_url_convertor("anypath", AnyPathConvertor())
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
-
-
-def load_handler_modules(modules: list[str] | None = None) -> list[str]:
-    """Import the modules that register handlers; returns those that were found."""
-    found = []
-    for name in modules if modules is not None else registry.HANDLER_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue
-            raise
-        found.append(name)
-    return found
 
 
 def _wire(request: Request, body: bytes) -> WireRequest:
@@ -199,9 +184,9 @@ class Gateway:
             log.exception("could not write the audit event of request %s", request_id)
 
 
-def build_app(state: AppState, *, handler_modules: list[str] | None = None) -> Starlette:
-    """The Starlette app for ``state``: extra routes first, then the AWS catch-all."""
-    load_handler_modules(handler_modules)
+def build_app(state: AppState) -> Starlette:
+    """The Starlette app for ``state``: extra routes first, then the AWS catch-all. The handlers
+    are those registered when it is called (:mod:`podid.compose` imports them all)."""
     gateway = Gateway(state)
     # AWS calls run in worker threads; some wait on purpose (an SQS long poll: up to 20 s), so the
     # gateway has its own pool, larger than anyio's default 40 that the other routes share

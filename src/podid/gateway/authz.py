@@ -19,20 +19,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from podid.gateway.context import AuthzRecord
 from podid.gateway.errors import ServiceError
+from podid.iam import Policy, PolicyError, PolicySet, Request, denial_message, evaluate, parse_policy
 
 if TYPE_CHECKING:
     from podid.gateway.context import CallContext
 
 log = logging.getLogger(__name__)
 
-#: service -> (error code, HTTP status) when IAM denies. Services not listed: by protocol.
+#: service -> (error code, HTTP status) when IAM denies, for the control-plane APIs (the data-plane
+#: services' own are in their specs, :mod:`podid.dataplane.services`). Others: by protocol.
 ACCESS_DENIED: dict[str, tuple[str, int]] = {
-    "sts": ("AccessDenied", 403), "iam": ("AccessDenied", 403), "s3": ("AccessDenied", 403),
-    "sqs": ("AccessDenied", 403), "cloudwatch": ("AccessDenied", 403),
-    "dynamodb": ("AccessDeniedException", 400), "kms": ("AccessDeniedException", 400),
-    "secretsmanager": ("AccessDeniedException", 400), "logs": ("AccessDeniedException", 400),
+    "sts": ("AccessDenied", 403), "iam": ("AccessDenied", 403),
     "eks": ("AccessDeniedException", 403), "eks-auth": ("AccessDeniedException", 400),
 }
 _BY_PROTOCOL = {"query": ("AccessDenied", 403), "rest-xml": ("AccessDenied", 403),
@@ -41,6 +39,16 @@ _BY_PROTOCOL = {"query": ("AccessDenied", 403), "rest-xml": ("AccessDenied", 403
                 "smithy-rpc-v2-cbor": ("AccessDeniedException", 400)}
 
 _CACHE_SIZE = 2048
+
+
+@dataclass(frozen=True)
+class AuthzRecord:
+    """The outcome of one :meth:`CallContext.authorize` call (kept for the audit log)."""
+
+    action: str
+    resource: str
+    outcome: str                       # allowed | implicit_deny | explicit_deny
+    deciding: str | None               # "identity:policy[0]:Sid" of the deciding statement
 
 
 def access_denied_code(service: str) -> tuple[str, int]:
@@ -106,8 +114,6 @@ def _source_doc(src: Any) -> tuple[str, Any]:
 
 
 def _parse_all(sources: Sequence[Any], kind: str) -> tuple[Any, ...]:
-    from podid.iam import Policy, PolicyError, parse_policy
-
     out = []
     for src in sources:
         if isinstance(src, Policy):
@@ -156,8 +162,6 @@ def _compile(store: Any, principal: str) -> _Compiled:
 
 @functools.lru_cache(maxsize=512)
 def _session_policy(doc: str) -> Any:
-    from podid.iam import parse_policy
-
     return parse_policy(doc, kind="session", name="session policy")
 
 
@@ -214,11 +218,6 @@ def authorize(ctx: CallContext, action: str, resource: str, *, context: Mapping[
               resource_policy: Any = None, resource_account: str | None = None) -> None:
     """Judge one action for ``ctx.caller``; raises ServiceError(AccessDenied...) when denied."""
     code, status = access_denied_code(ctx.service)
-    try:
-        from podid.iam import PolicySet, Request, denial_message, evaluate
-    except ImportError as exc:  # fail closed while the judge is missing
-        ctx.decisions.append(AuthzRecord(action, resource, "implicit_deny", None))
-        raise ServiceError(code, "podid's IAM engine (podid.iam) is not available", status) from exc
     caller = ctx.caller
     if caller.kind == "anonymous":
         compiled = _Compiled((), None, {})

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from podid.gateway.authz import AuthzRecord, authorize
+
 if TYPE_CHECKING:
     from podid.auth.tokens import SessionContext
     from podid.gateway.state import AppState
@@ -40,16 +42,6 @@ class Caller:
         return cls(arn="*", account=account, user_id="anonymous", kind="anonymous", access_key_id=None)
 
 
-@dataclass(frozen=True)
-class AuthzRecord:
-    """The outcome of one :meth:`CallContext.authorize` call (kept for the audit log)."""
-
-    action: str
-    resource: str
-    outcome: str                       # allowed | implicit_deny | explicit_deny
-    deciding: str | None               # "identity:policy[0]:Sid" of the deciding statement
-
-
 @dataclass
 class CallContext:
     """One AWS call as a handler sees it."""
@@ -77,7 +69,5 @@ class CallContext:
         resource_account: str | None = None,
     ) -> None:
         """Judge ``action`` on ``resource`` for the caller; raises ServiceError(AccessDenied...)."""
-        from podid.gateway.authz import authorize
-
         authorize(self, action, resource, context=context or {}, resource_policy=resource_policy,
                   resource_account=resource_account)

@@ -9,8 +9,8 @@
   ``@handler`` for the same service win over the forwarder for their operation.
 * :func:`allow_anonymous` marks operations AWS accepts unsigned (STS AssumeRoleWithWebIdentity...).
 
-Handler modules register themselves when imported; :data:`HANDLER_MODULES` lists the modules the
-gateway imports at start-up (a missing module is skipped, so components can land one at a time).
+Handler modules register themselves when imported; :mod:`podid.compose` imports every one of
+them (the one list of what ``podid up`` serves).
 """
 
 from __future__ import annotations
@@ -35,14 +35,6 @@ _ANONYMOUS: set[tuple[str, str]] = {
 }
 #: Services where an unsigned request is judged as the anonymous principal (S3 public access).
 _ANONYMOUS_SERVICES: set[str] = {"s3"}
-
-#: Modules that register handlers/forwarders on import (gateway imports each one at start-up).
-HANDLER_MODULES: list[str] = [
-    "podid.sts.handlers",
-    "podid.iamapi.handlers",
-    "podid.dataplane.gateway",
-]
-
 
 def handler(service: str, operation: str) -> Callable[[Handler], Handler]:
     """Register the decorated function as the handler of ``service``'s ``operation``."""

@@ -7,11 +7,10 @@ Public API (contract: docs/architecture.md): `parse_policy`, `validate_policy`, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from podid.iam.errors import PolicyError
 from podid.iam.evaluator import evaluate
 from podid.iam.explain import denial_message
+from podid.iam.lint import lint_policy
 from podid.iam.model import (
     Decision,
     Finding,
@@ -24,20 +23,6 @@ from podid.iam.model import (
 )
 from podid.iam.parser import SIZE_LIMITS, parse_policy, policy_size
 from podid.iam.validator import validate_policy
-
-if TYPE_CHECKING:
-    from podid.iam.lint import lint_policy
-else:
-
-    def __getattr__(name: str) -> Any:
-        # lint.py (owned by the catalogue/lint work) is imported lazily so that this package
-        # imports even before it exists.
-        if name == "lint_policy":
-            from podid.iam.lint import lint_policy
-
-            return lint_policy
-        raise AttributeError(f"module 'podid.iam' has no attribute {name!r}")
-
 
 __all__ = [
     "SIZE_LIMITS",

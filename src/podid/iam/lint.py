@@ -16,9 +16,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from podid.iam import Finding, Policy, PolicyError, PolicyKind, parse_policy, validate_policy
 from podid.iam.catalogue import Catalogue
+from podid.iam.errors import PolicyError
 from podid.iam.jsonpos import loads as json_loads
+from podid.iam.model import Finding, Policy, PolicyKind
+from podid.iam.parser import parse_policy
+from podid.iam.validator import validate_policy
 
 # code -> (severity, one-line summary); the codes are stable, documented in `podid iam lint --help`
 RULES: dict[str, tuple[str, str]] = {

@@ -1,4 +1,4 @@
-"""Importing this module registers every IAM handler (listed in gateway.registry.HANDLER_MODULES)."""
+"""Importing this module registers every IAM handler (podid.compose imports it)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from podid.gateway.context import AuthzRecord, CallContext
+from podid.gateway.authz import AuthzRecord
+from podid.gateway.context import CallContext
 from podid.gateway.errors import ServiceError
 from podid.gateway.registry import handler
 from podid.sts.sessions import (

@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from podid.gateway.context import AuthzRecord, CallContext
+from podid.gateway.authz import AuthzRecord
+from podid.gateway.context import CallContext
 from podid.gateway.errors import ServiceError
 from podid.gateway.registry import handler
 from podid.oidc import (

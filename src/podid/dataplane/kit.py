@@ -1,14 +1,14 @@
-"""Turn a parsed data-plane request into the IAM authorization requests it needs.
+"""The data-plane kit: the types and helpers every service module builds its authorization from.
 
-Entry point: :func:`authorization_items`. Every returned :class:`AuthzItem` must be allowed for the
-call to proceed (S3 CopyObject yields two, DeleteObjects one per key, DynamoDB batch calls one per
-table). The action comes from a table: ``<iam prefix>:<OperationName>`` unless the service module's
-``ACTIONS`` override table says otherwise (see :mod:`podid.dataplane.actions`). Resource ARNs and
-condition keys are derived per service; facts only the backend knows (secret ARN suffixes, KMS
-aliases, tags, DynamoDB key schemas, S3 object tags) come through a :class:`Lookup`.
+A service module (:mod:`podid.dataplane.s3`, ``sqs``, ...) knows one AWS service: how its requests
+become IAM authorization requests (:class:`AuthzItem`: action, resource ARN, condition keys), which
+resource policy it keeps, and how it names itself to SigV4, IAM, botocore and moto. It describes all
+of that in one :class:`ServiceSpec`; :mod:`podid.dataplane.services` lists the specs. This module
+sits at the bottom: it imports no service module.
 
-Global condition keys (aws:PrincipalArn, aws:SourceIp, aws:SecureTransport, aws:CurrentTime,
-aws:RequestedRegion, ...) are the gateway's business, not this module's.
+Facts only the backend knows (secret ARN suffixes, KMS aliases, tags, DynamoDB key schemas, S3
+object tags) come through a :class:`Lookup`. Global condition keys (aws:PrincipalArn, aws:SourceIp,
+aws:SecureTransport, aws:CurrentTime, aws:RequestedRegion, ...) are the gateway's business.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from podid.iam.catalogue import Catalogue
 
 ContextValue = str | list[str]
 Context = dict[str, ContextValue]
@@ -167,26 +169,6 @@ def owner(account: str, policy: Callable[[], str | None] | None = None) -> Calla
     return _lookup
 
 
-def authorization_items(request: DataplaneRequest, lookup: Lookup | None = None) -> list[AuthzItem]:
-    """All authorization requests for ``request``; each must be allowed."""
-    from podid.dataplane import cloudwatch, dynamodb, kms, logs, s3, secretsmanager, sqs
-
-    builders: dict[str, Callable[[DataplaneRequest, Lookup], list[AuthzItem]]] = {
-        "s3": s3.items,
-        "secretsmanager": secretsmanager.items,
-        "sqs": sqs.items,
-        "dynamodb": dynamodb.items,
-        "kms": kms.items,
-        "monitoring": cloudwatch.items,
-        "cloudwatch": cloudwatch.items,
-        "logs": logs.items,
-    }
-    build = builders.get(request.service)
-    if build is None:
-        raise ValueError(f"unsupported data-plane service: {request.service}")
-    return build(request, lookup or NullLookup())
-
-
 def as_list(value: Any) -> Sequence[Any]:
     """``value`` as a list (None -> [])."""
     if value is None:
@@ -194,3 +176,53 @@ def as_list(value: Any) -> Sequence[Any]:
     if isinstance(value, list | tuple):
         return value
     return [value]
+
+
+def action_for(iam_prefix: str, operation: str, overrides: Mapping[str, str]) -> str:
+    """``<iam prefix>:<Operation>`` unless ``overrides`` names the operation's action."""
+    return f"{iam_prefix}:{overrides.get(operation, operation)}"
+
+
+def catalogue_has(action: str) -> bool:
+    """Whether ``prefix:Name`` is a documented IAM action (case-insensitive)."""
+    return Catalogue.load().action(action) is not None
+
+
+ItemsBuilder = Callable[[DataplaneRequest, Lookup], list[AuthzItem]]
+
+
+@dataclass(frozen=True)
+class PolicyParam:
+    """Where an operation carries a resource policy, and the service's error for a malformed one."""
+
+    path: tuple[str, ...]
+    error_code: str
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """Everything podid knows about one data-plane service, in one place.
+
+    * ``scope``: the SigV4 credential-scope name (``monitoring`` for CloudWatch); the data plane's key;
+    * ``botocore``: botocore's model name (what the gateway routes by, ``boto3.client(NAME)``);
+    * ``iam_prefix``: the IAM action prefix; ``moto``: the moto backend name;
+    * ``actions``: operations whose IAM action is not named like the operation;
+    * ``items``: request -> the authorization items that must all be allowed;
+    * ``policy_name``: what the judge calls the resource policy in a deciding-statement reference;
+    * ``policy_params``: operation -> where it sets a resource policy (validated before the backend);
+    * ``access_denied``: (error code, HTTP status) of an IAM denial.
+    """
+
+    scope: str
+    botocore: str
+    iam_prefix: str
+    moto: str
+    items: ItemsBuilder
+    access_denied: tuple[str, int]
+    actions: Mapping[str, str] = field(default_factory=dict)
+    policy_name: str = "resource policy"
+    policy_params: Mapping[str, PolicyParam] = field(default_factory=dict)
+
+    def action(self, operation: str) -> str:
+        """The IAM action of ``operation``."""
+        return action_for(self.iam_prefix, operation, self.actions)

@@ -214,10 +214,11 @@ def _judge_ms(n: int) -> float:
     """Median ms of the authorization work podid does for one admin GetObject (in-process)."""
     from types import SimpleNamespace
 
+    from podid.auth.caller import Caller
     from podid.dataplane.kit import DataplaneRequest
     from podid.dataplane.lookup import MotoLookup
     from podid.dataplane.services import authorization_items
-    from podid.gateway.context import CallContext, Caller
+    from podid.gateway.context import CallContext
     from podid.store import Store, default_url
 
     with tempfile.TemporaryDirectory() as d:

@@ -12,7 +12,7 @@ from podid.auth import chunked
 from podid.dataplane.backend import RawResponse
 from podid.dataplane.gateway import _to_response, record_mode
 from podid.dataplane.policycheck import check_policy_update, policy_text
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
 
 SIG = "a" * 64
 

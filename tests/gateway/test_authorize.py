@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from podid.auth.caller import Caller
 from podid.auth.tokens import SessionContext, TokenCodec
+from podid.errors import ServiceError
 from podid.gateway.audit import AuditWriter
 from podid.gateway.authz import PolicyCache, access_denied_code
-from podid.gateway.context import CallContext, Caller
-from podid.gateway.errors import ServiceError
+from podid.gateway.context import CallContext
 from podid.gateway.state import AppState, Config
 from podid.store import Store
 
@@ -189,7 +190,7 @@ def test_cache_reuses_compiled_policies_until_iam_changes(state: AppState) -> No
     ctx = _ctx(state, _alice(state))
     for _ in range(5):
         ctx.authorize("s3:GetObject", "arn:aws:s3:::b/key")
-    cache: PolicyCache = state.extras["policy_cache"]
+    cache: PolicyCache = state.policy_cache
     assert cache.misses == 1
     state.store.put_inline_policy(
         ACCT, "user", "alice", "s3read", _doc({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"})

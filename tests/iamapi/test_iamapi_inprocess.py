@@ -14,8 +14,9 @@ import pytest
 from iam_helpers import POD_TRUST, S3_READER, doc
 
 import podid.iamapi.handlers  # noqa: F401 - registers the handlers
-from podid.gateway.context import CallContext, Caller
-from podid.gateway.errors import ServiceError
+from podid.auth.caller import Caller
+from podid.errors import ServiceError
+from podid.gateway.context import CallContext
 from podid.gateway.registry import get_handler
 from podid.gateway.state import AppState, Config
 from podid.store import Store

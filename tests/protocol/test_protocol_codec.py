@@ -15,7 +15,7 @@ from botocore.model import ServiceModel
 from botocore.parsers import create_parser as client_parser
 from botocore.serialize import create_serializer as client_serializer
 
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
 from podid.protocol import WireRequest, parse, serialize_error, serialize_result
 
 _SESSION = botocore.session.get_session()

@@ -10,7 +10,7 @@ import pytest
 from sts_helpers import ACCOUNT, trust
 
 from podid.auth.tokens import TokenCodec
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
 from podid.store import Store
 from podid.sts.sessions import (
     SessionRequest,

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from podid.auth import signature
+from podid.auth.caller import Caller
 from podid.auth.errors import AuthError
 from podid.auth.ids import is_long_term, is_temporary
 from podid.auth.keys import AccessKeyLookup, AccessKeyRecord, lookup
 from podid.auth.tokens import TokenCodec
-from podid.gateway.context import Caller
 from podid.protocol.wire import WireRequest
 
 #: Services whose scope region is pinned (AWS: IAM must be signed for us-east-1). Empty on purpose:
@@ -26,8 +26,7 @@ _RECORD_CACHE = 1024
 
 
 def _generation(store: Any) -> int | None:
-    gen = getattr(store, "generation", None)
-    return int(gen()) if callable(gen) else None
+    return int(store.generation())
 
 
 class Authenticator:

@@ -1,7 +1,7 @@
 """Authentication failures, and how each service spells them on the wire.
 
 :mod:`podid.auth` raises :class:`AuthError` with a protocol-neutral ``kind``; the gateway turns it
-into the :class:`~podid.gateway.errors.ServiceError` the called service would send
+into the :class:`~podid.errors.ServiceError` the called service would send
 (:func:`to_service_error`): STS/IAM (query) say ``SignatureDoesNotMatch``/403, JSON services say
 ``InvalidSignatureException``/400, S3 says ``SignatureDoesNotMatch``/``RequestTimeTooSkewed``...
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
 
 AuthErrorKind = Literal[
     "missing",          # no Authorization header / X-Amz-Credential at all

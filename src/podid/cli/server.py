@@ -171,7 +171,7 @@ def up(
     from podid.compose import install_components
     from podid.gateway.app import build_app
     from podid.gateway.audit import AuditWriter
-    from podid.gateway.state import AppState, Config
+    from podid.gateway.state import AppState, ClusterOptions, Config
     from podid.store import Store, default_url
 
     state_dir = state.resolve()
@@ -188,11 +188,10 @@ def up(
     tokens = TokenCodec.open(state_dir)
     tokens.prune()
     app_state = AppState(config=config, store=store, tokens=tokens, audit=AuditWriter.open(state_dir))
-    app_state.extras["cluster.options"] = {"kube_port": kube_port, "kube_host": host,
-                                             "node_agent": node_agent, "node_role": node_role,
-                                             "issuer_tls": issuer_tls}
+    app_state.cluster = ClusterOptions(kube_host=host, kube_port=kube_port, node_agent=node_agent,
+                                       node_role=node_role, issuer_tls=issuer_tls)
     install_components(app_state)
-    info.update(app_state.extras.get("server_info", {}))
+    info.update(app_state.server_info)
     _write_private(state_dir / SERVER_FILE, json.dumps(info, indent=2) + "\n")
     if cluster:
         from podid.eks.server import ensure_clusters

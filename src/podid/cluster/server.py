@@ -49,8 +49,6 @@ from podid.k8s.tokens import IssuedToken, ReviewedToken
 log = logging.getLogger("podid.cluster")
 
 EXTRA_KEY = "cluster"
-OPTIONS_KEY = "cluster.options"        # {"kube_port", "kube_host", "node_agent"} set by `podid up`
-INFO_KEY = "server_info"               # merged into server.json (kube_url, kubeconfig)
 KUBECONFIG = "kubeconfig"
 RECONCILE_SECONDS = 0.5
 API_AUDIENCES = ("https://kubernetes.default.svc",)
@@ -361,18 +359,17 @@ def install(state: Any) -> None:
     """Add the clusters' hooks to ``state`` (:mod:`podid.compose`, after EKS's install)."""
     from podid.k8s import create_tables
 
-    options = state.extras.get(OPTIONS_KEY) or {}
+    options = state.cluster
     create_tables(state.store.engine)   # no-op once migration 0003_k8s ran
-    manager = ClusterManager(state, host=options.get("kube_host", "127.0.0.1"), port=options.get("kube_port"),
-                            node_agent=bool(options.get("node_agent", True)),
-                            imds=node_imds(state, options.get("node_role")),
-                            issuer_tls=bool(options.get("issuer_tls")))
+    manager = ClusterManager(state, host=options.kube_host, port=options.kube_port,
+                            node_agent=options.node_agent, imds=node_imds(state, options.node_role),
+                            issuer_tls=options.issuer_tls)
     state.extras[EXTRA_KEY] = manager
     svc = manager.svc
-    if options.get("issuer_tls"):
+    if options.issuer_tls:
         # issuer URLs (token `iss`, describe-cluster) name the TLS listener; STS trusts the local CA
         svc.base_url = manager.server.url
-        state.extras["oidc.loopback_ca"] = str(manager.state_dir / "ca.crt")
+        state.loopback_ca = str(manager.state_dir / "ca.crt")
     svc.endpoint_resolvers.append(lambda c: manager.endpoint(c.name) if c.name in manager.mounted else None)
     ca_data = base64.b64encode(manager.cert.ca_pem.encode()).decode()
     svc.ca_resolvers.append(lambda c: ca_data if c.name in manager.mounted else None)
@@ -383,10 +380,10 @@ def install(state: Any) -> None:
     svc.on_cluster_deleted.append(manager.unmount)
     for record in svc.repo.list_clusters(svc.account_id, manager.region, limit=1000):
         manager.mount(record)
-    state.extras.setdefault(INFO_KEY, {}).update(
+    state.server_info.update(
         {"kube_url": manager.server.url, "kubeconfig": str(manager.kubeconfig_path)})
     if manager.imds is not None:
-        state.extras[INFO_KEY]["imds_url"] = manager.imds.url
+        state.server_info["imds_url"] = manager.imds.url
 
     async def startup() -> None:
         await asyncio.to_thread(manager.start)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from awscrt import checksums as crt
 
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
 
 _ALGORITHMS: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
     "x-amz-checksum-crc32": ("CRC32", lambda b: zlib.crc32(b).to_bytes(4, "big")),

@@ -40,7 +40,7 @@ from podid.dataplane.kit import AuthzItem, DataplaneRequest
 from podid.dataplane.lookup import MotoLookup
 from podid.dataplane.policycheck import check_policy_update
 from podid.dataplane.services import SPECS, authorization_items, spec
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
 from podid.gateway.registry import register_forwarder
 from podid.protocol import validation
 from podid.protocol.codec import request_protocol

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from podid.dataplane.services import spec
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
 from podid.iam import PolicyError, parse_policy
 
 

@@ -1,24 +1,16 @@
-"""EKS error constructors (codes and statuses from botocore's ``eks`` model, wire facts §4)."""
+"""EKS errors: codes, statuses and faults from botocore's ``eks`` model (wire facts §4)."""
 
 from __future__ import annotations
 
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
+from podid.protocol.errors import ModelErrors
 
+_EKS = ModelErrors("eks")
 
-def not_found(message: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", message, 404)
-
-
-def in_use(message: str) -> ServiceError:
-    return ServiceError("ResourceInUseException", message, 409)
-
-
-def invalid_parameter(message: str) -> ServiceError:
-    return ServiceError("InvalidParameterException", message, 400)
-
-
-def invalid_request(message: str) -> ServiceError:
-    return ServiceError("InvalidRequestException", message, 400)
+not_found = _EKS.factory("ResourceNotFoundException")          # 404
+in_use = _EKS.factory("ResourceInUseException")                # 409
+invalid_parameter = _EKS.factory("InvalidParameterException")  # 400
+invalid_request = _EKS.factory("InvalidRequestException")      # 400
 
 
 def no_cluster(name: str) -> ServiceError:

@@ -79,8 +79,8 @@ def handle_heartbeat(state: Any, request: Request, body: bytes) -> Response:
     from podid.auth import signature
     from podid.auth.authenticate import Authenticator
     from podid.auth.errors import AuthError
+    from podid.errors import ServiceError
     from podid.gateway.context import CallContext
-    from podid.gateway.errors import ServiceError
     from podid.protocol.wire import WireRequest
 
     name = request.path_params["name"]

@@ -43,7 +43,7 @@ from podid.auth.tokens import TemporaryCredentials
 from podid.eks.repo import AssociationRecord, ClusterRecord
 from podid.eks.service import EksService
 from podid.eksauth import errors
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
 from podid.iam import Request, denial_message
 from podid.oidc import Claims, ExpiredTokenError, InvalidTokenError, verify_token
 from podid.sts.sessions import (
@@ -214,16 +214,13 @@ def assume_role_for_pod_identity(state: Any, svc: EksService, cluster: ClusterRe
 def _chain(state: Any, cluster: ClusterRecord, assoc: AssociationRecord, first: IssuedSession,
            now: float) -> TemporaryCredentials:
     """Role chaining: the first session assumes the association's target role."""
-    from podid.gateway.authz import PolicyCache
 
     assert assoc.target_role_arn
     target = find_role(state.store, assoc.target_role_arn)
     if target is None:
         raise errors.access_denied(
             f"Unable to assume the target role {assoc.target_role_arn}: it does not exist")
-    cache = state.extras.get("policy_cache")
-    if cache is None:
-        cache = state.extras.setdefault("policy_cache", PolicyCache())
+    cache = state.policy_cache
     caller = first.credentials.context
     role = first.role
     compiled = cache.get(state.store, role.arn)

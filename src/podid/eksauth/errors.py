@@ -1,36 +1,22 @@
-"""EKS Auth errors: codes and statuses of botocore's ``eks-auth`` model (wire facts §3).
+"""EKS Auth errors: codes, statuses and faults from botocore's ``eks-auth`` model (wire facts §3).
 
-Note ``AccessDeniedException`` is **400** in this service, not 403.
+Note ``AccessDeniedException`` is **400** in this service, not 403 (the model says so).
 """
 
 from __future__ import annotations
 
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
+from podid.protocol.errors import ModelErrors
 
+_EKS_AUTH = ModelErrors("eks-auth")
 
-def invalid_token(message: str) -> ServiceError:
-    return ServiceError("InvalidTokenException", message, 400)
-
-
-def expired_token(message: str) -> ServiceError:
-    return ServiceError("ExpiredTokenException", message, 400)
-
-
-def access_denied(message: str) -> ServiceError:
-    return ServiceError("AccessDeniedException", message, 400)
-
-
-def not_found(message: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", message, 404)
-
-
-def invalid_parameter(message: str) -> ServiceError:
-    return ServiceError("InvalidParameterException", message, 400)
-
-
-def invalid_request(message: str) -> ServiceError:
-    return ServiceError("InvalidRequestException", message, 400)
+invalid_token = _EKS_AUTH.factory("InvalidTokenException")
+expired_token = _EKS_AUTH.factory("ExpiredTokenException")
+access_denied = _EKS_AUTH.factory("AccessDeniedException")
+not_found = _EKS_AUTH.factory("ResourceNotFoundException")
+invalid_parameter = _EKS_AUTH.factory("InvalidParameterException")
+invalid_request = _EKS_AUTH.factory("InvalidRequestException")
 
 
 def throttled() -> ServiceError:
-    return ServiceError("ThrottlingException", "Rate exceeded", 429)
+    return _EKS_AUTH.error("ThrottlingException", "Rate exceeded")

@@ -2,7 +2,7 @@
 
 Route by SigV4 scope -> authenticate -> parse -> handler -> serialise -> audit.
 
-Import the pieces from their modules (``podid.gateway.errors``, ``.context``, ``.registry``,
+Import the pieces from their modules (``podid.errors``, ``.context``, ``.registry``,
 ``.state``, ``.app``); this package file stays import-light so handlers can import
-:class:`~podid.gateway.errors.ServiceError` without pulling in Starlette or the protocol layer.
+:class:`~podid.errors.ServiceError` without pulling in Starlette or the protocol layer.
 """

@@ -23,11 +23,12 @@ from starlette.routing import BaseRoute, Route
 
 from podid.auth import signature
 from podid.auth.authenticate import Authenticator
+from podid.auth.caller import Caller
 from podid.auth.errors import AuthError, to_service_error
+from podid.errors import ServiceError
 from podid.gateway import registry
 from podid.gateway.audit import make_event
-from podid.gateway.context import CallContext, Caller
-from podid.gateway.errors import ServiceError
+from podid.gateway.context import CallContext
 from podid.gateway.routing import route
 from podid.gateway.state import AppState
 from podid.protocol import (

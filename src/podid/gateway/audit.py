@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from podid.gateway.context import Caller
+from podid.auth.caller import Caller
 
 AUDIT_FILE = "audit.jsonl"
 EVENT_VERSION = "1.08"

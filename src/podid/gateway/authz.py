@@ -19,19 +19,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
 from podid.iam import Policy, PolicyError, PolicySet, Request, denial_message, evaluate, parse_policy
+from podid.protocol.errors import modelled_status
+from podid.protocol.models import service_model
 
 if TYPE_CHECKING:
     from podid.gateway.context import CallContext
 
 log = logging.getLogger(__name__)
 
-#: service -> (error code, HTTP status) when IAM denies, for the control-plane APIs (the data-plane
-#: services' own are in their specs, :mod:`podid.dataplane.services`). Others: by protocol.
+#: service -> (error code, HTTP status) when IAM denies, where the botocore model does not say (the
+#: data-plane services' own are in their specs, :mod:`podid.dataplane.services`). Others: by protocol.
 ACCESS_DENIED: dict[str, tuple[str, int]] = {
     "sts": ("AccessDenied", 403), "iam": ("AccessDenied", 403),
-    "eks": ("AccessDeniedException", 403), "eks-auth": ("AccessDeniedException", 400),
 }
 _BY_PROTOCOL = {"query": ("AccessDenied", 403), "rest-xml": ("AccessDenied", 403),
                 "ec2": ("UnauthorizedOperation", 403), "json": ("AccessDeniedException", 400),
@@ -52,15 +53,16 @@ class AuthzRecord:
 
 
 def access_denied_code(service: str) -> tuple[str, int]:
-    """The (code, status) ``service`` uses for an IAM denial."""
+    """The (code, status) ``service`` uses for an IAM denial: the model's own AccessDenied error
+    where it defines one (EKS 403, EKS Auth 400), else :data:`ACCESS_DENIED`, else by protocol."""
+    for code in ("AccessDeniedException", "AccessDenied"):
+        try:
+            return code, modelled_status(service, code)[0]
+        except KeyError:
+            continue
     if service in ACCESS_DENIED:
         return ACCESS_DENIED[service]
-    try:
-        from podid.protocol.models import service_model
-
-        return _BY_PROTOCOL.get(service_model(service).protocol, ("AccessDenied", 403))
-    except Exception:
-        return ("AccessDenied", 403)
+    return _BY_PROTOCOL.get(service_model(service).protocol, ("AccessDenied", 403))
 
 
 @dataclass(frozen=True)
@@ -99,10 +101,7 @@ class PolicyCache:
 
 
 def _generation(store: Any) -> int | None:
-    gen = getattr(store, "generation", None)
-    if callable(gen):
-        return int(gen())
-    return int(gen) if isinstance(gen, int) else None
+    return int(store.generation())
 
 
 def _source_doc(src: Any) -> tuple[str, Any]:
@@ -166,10 +165,7 @@ def _session_policy(doc: str) -> Any:
 
 
 def _cache(ctx: CallContext) -> PolicyCache:
-    cache = ctx.app.extras.get("policy_cache")
-    if cache is None:
-        cache = ctx.app.extras.setdefault("policy_cache", PolicyCache())
-    return cache  # type: ignore[no-any-return]
+    return ctx.app.policy_cache
 
 
 def request_context(ctx: CallContext, principal_tags: Mapping[str, str]) -> dict[str, Any]:

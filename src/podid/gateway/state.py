@@ -1,9 +1,9 @@
 """`AppState`: what the running gateway holds (config, store, token codec, audit writer, caches).
 
-Extension point for later components (EKS API, agent, Kubernetes API): append Starlette routes or
-mounts to :attr:`AppState.routes` and callables to :attr:`AppState.startup` /
-:attr:`AppState.shutdown` before :func:`podid.gateway.app.build_app` is called (``podid up`` runs
-every ``podid.server_extensions`` hook it finds, see :mod:`podid.cli.server`).
+Components add Starlette routes or mounts to :attr:`AppState.routes` and callables to
+:attr:`AppState.startup` / :attr:`AppState.shutdown` before :func:`podid.gateway.app.build_app` is
+called (:func:`podid.compose.install_components`). What packages share is a typed field here; a
+component's private singleton goes in :attr:`AppState.extras` under its own module's key.
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from podid.gateway.authz import PolicyCache
+
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from podid.auth.tokens import TokenCodec
     from podid.gateway.audit import AuditWriter
+    from podid.store import Store
 
 DEFAULT_ACCOUNT_ID = "111122223333"
 DEFAULT_REGION = "us-east-1"
@@ -43,14 +46,33 @@ class Config:
 
 
 @dataclass
+class ClusterOptions:
+    """How ``podid up`` runs the Kubernetes side of its EKS clusters (its command-line options)."""
+
+    kube_host: str = "127.0.0.1"
+    kube_port: int | None = None        # None: a free port
+    node_agent: bool = True             # run a node agent per cluster
+    node_role: str | None = None        # IMDS node role (``--node-role``)
+    issuer_tls: bool = False            # serve the clusters' OIDC issuers over TLS
+
+
+@dataclass
 class AppState:
     """Everything request handling needs; one per process."""
 
     config: Config
-    store: Any                      # podid.store.Store (get_access_key, principal_policies, ...)
+    store: Store
     tokens: TokenCodec
     audit: AuditWriter
     routes: list[BaseRoute] = field(default_factory=list)   # extra Starlette routes/mounts
     startup: list[Callable[[], Any]] = field(default_factory=list)
     shutdown: list[Callable[[], Any]] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)    # per-component state, keyed by package
+    cluster: ClusterOptions = field(default_factory=ClusterOptions)
+    #: compiled identity policies per principal, shared by the gateway's judge and EKS Auth
+    policy_cache: PolicyCache = field(default_factory=PolicyCache)
+    #: CA file of podid's own TLS listeners (the clusters' issuers), trusted by STS's JWKS fetches
+    loopback_ca: str | None = None
+    #: merged into ``server.json`` once components are installed (kube_url, kubeconfig, imds_url)
+    server_info: dict[str, Any] = field(default_factory=dict)
+    #: component-private singletons (the EKS service, the data plane...), keyed by the owner's constant
+    extras: dict[str, Any] = field(default_factory=dict)

@@ -13,8 +13,8 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from podid.errors import ServiceError
 from podid.gateway.context import CallContext
-from podid.gateway.errors import ServiceError
 from podid.gateway.registry import handler
 from podid.iam import SIZE_LIMITS, PolicyError, parse_policy
 from podid.store import Store, StoreError

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from podid.errors import ServiceError
 from podid.gateway.context import CallContext
-from podid.gateway.errors import ServiceError
 from podid.iamapi import shapes
 from podid.iamapi.common import account, iam_op, required, store, tag_context, tags_param, validation
 from podid.oidc import is_loopback_host

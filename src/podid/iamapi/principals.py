@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
+from podid.errors import ServiceError
 from podid.gateway.context import CallContext
-from podid.gateway.errors import ServiceError
 from podid.iamapi.common import (
     account,
     iam_op,

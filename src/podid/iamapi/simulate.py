@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from podid.errors import ServiceError
 from podid.gateway.context import CallContext
-from podid.gateway.errors import ServiceError
 from podid.iam import Decision, Policy, PolicyError, PolicySet, Request, evaluate, parse_policy
 from podid.iam.jsonpos import loads as json_positions
 from podid.iamapi.common import account, iam_op, policy_error, required, store, validation

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from podid.errors import ServiceError
 from podid.gateway.context import CallContext
-from podid.gateway.errors import ServiceError
 from podid.iamapi import shapes
 from podid.iamapi.common import (
     STATUS,

@@ -23,7 +23,7 @@ from localstack.http import Request as LsRequest
 from starlette.responses import Response
 from werkzeug.datastructures import Headers
 
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
 from podid.protocol.models import service_model, service_protocols
 from podid.protocol.wire import WireRequest
 

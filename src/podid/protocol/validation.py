@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.validate import ParamValidator
 
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
 from podid.protocol.models import service_model
 
 #: The validation error code of each protocol (S3, rest-xml: MalformedXML / InvalidArgument).

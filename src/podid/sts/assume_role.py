@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from podid.errors import ServiceError
 from podid.gateway.authz import AuthzRecord
 from podid.gateway.context import CallContext
-from podid.gateway.errors import ServiceError
 from podid.gateway.registry import handler
 from podid.sts.sessions import (
     RoleSession,

@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from podid.errors import ServiceError
 from podid.gateway.authz import AuthzRecord
 from podid.gateway.context import CallContext
-from podid.gateway.errors import ServiceError
 from podid.gateway.registry import handler
 from podid.oidc import (
     STS_ALGORITHMS,
@@ -102,7 +102,6 @@ def issuer_fetch_url(iss: str) -> tuple[str, bool]:
 
 
 #: AppState.extras key: the local CA file (PEM) that https issuers on loopback are verified against
-LOOPBACK_CA_KEY = "oidc.loopback_ca"
 
 
 def _fetcher(ctx: CallContext, iss: str) -> JWKSFetcher:
@@ -115,7 +114,7 @@ def _fetcher(ctx: CallContext, iss: str) -> JWKSFetcher:
             if len(cache) >= MAX_FETCHERS:
                 cache.pop(next(iter(cache)))[1].close()
             client = _http_client(loopback=allow_http or is_loopback_host(urlsplit(url).hostname),
-                                  ca=ctx.app.extras.get(LOOPBACK_CA_KEY))
+                                  ca=ctx.app.loopback_ca)
             entry = cache[url] = (JWKSFetcher(url, client=client, allow_http=allow_http, ttl=300.0,
                                               min_refresh_interval=5.0), client)
     return entry[0]

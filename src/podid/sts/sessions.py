@@ -16,7 +16,7 @@ The steps, in the order an operation calls them::
 (a ``Service`` such as ``pods.eks.amazonaws.com`` or a ``Federated`` provider) and raises
 :class:`TrustDenied` instead of an operation-specific AccessDenied.
 
-Errors are :class:`podid.gateway.errors.ServiceError` with STS's codes (``ValidationError``,
+Errors are :class:`podid.errors.ServiceError` with STS's codes (``ValidationError``,
 ``MalformedPolicyDocument``, ``PackedPolicyTooLarge``); callers of other services re-map them.
 """
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podid.auth.tokens import SessionContext, TemporaryCredentials, TokenCodec
-from podid.gateway.errors import ServiceError
+from podid.errors import ServiceError
 from podid.iam import Decision, Policy, PolicyError, PolicySet, Request, evaluate, parse_policy
 
 MIN_DURATION = 900

@@ -1,9 +1,10 @@
-"""The one exception type handlers and the gateway raise for AWS-shaped errors.
+"""The one exception type every package raises for AWS-shaped errors (the bottom of the import graph).
 
 A :class:`ServiceError` carries the AWS error code (``AccessDenied``, ``NoSuchEntity``...), the
 message AWS would print, the HTTP status and whether the fault is the sender's (query protocol
 ``<Type>Sender</Type>`` vs ``Receiver``). :mod:`podid.protocol` serialises it in the wire shape of
-the service that was called; nothing else knows about XML or JSON.
+the service that was called; nothing else knows about XML or JSON. This module imports nothing,
+so any package can raise an AWS error without depending on the gateway.
 """
 
 from __future__ import annotations

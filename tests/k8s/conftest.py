@@ -27,10 +27,10 @@ from podid.k8s import (
     create_cluster_api,
     create_tables,
     static_token_authenticator,
-    tls,
     write_kubeconfig,
 )
 from podid.k8s.server import BackgroundServer
+from podid.tls import issue
 from support.kubectl import require_kubectl
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
@@ -87,7 +87,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     engine = create_engine(f"sqlite:///{base / 'state.db'}", connect_args={"check_same_thread": False})
     create_tables(engine)
     store = SqlObjectStore(engine, "demo")
-    cert = tls.generate()
+    cert = issue()
     issuer = OidcTokenIssuer(IssuerKeys.generate(int(time.time())), "https://127.0.0.1/clusters/demo")
     api = create_cluster_api(
         "demo",

@@ -26,11 +26,11 @@ from podid.k8s import (
     create_cluster_api,
     create_tables,
     static_token_authenticator,
-    tls,
     write_kubeconfig,
 )
 from podid.k8s.server import BackgroundServer
 from podid.runtime import ProcessRuntime, RuntimeConfig
+from podid.tls import issue
 from support.kubectl import require_kubectl
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
@@ -91,7 +91,7 @@ def make_cluster(base: Path, **config: Any) -> Iterator[RuntimeCluster]:
     engine = create_engine(f"sqlite:///{base / 'state.db'}", connect_args={"check_same_thread": False})
     create_tables(engine)
     store = SqlObjectStore(engine, "rt")
-    cert = tls.generate()
+    cert = issue()
     keys = IssuerKeys.generate(int(time.time()))
     issuer = OidcTokenIssuer(keys, ISSUER)
     settings: dict[str, Any] = {

@@ -195,16 +195,16 @@ def test_bad_requests(https: Any) -> None:
 def test_tls_is_really_verified(https: Any) -> None:
     _, url, _ = https
     other_ca = build_webhook_tls(["127.0.0.1"])
-    context = ssl.create_default_context(cadata=other_ca.ca_cert_pem.decode())
+    context = ssl.create_default_context(cadata=other_ca.ca_pem)
     with httpx.Client(verify=context) as client, pytest.raises(httpx.ConnectError):
         client.get(url + "/healthz")
 
 
 def test_mutating_webhook_configuration() -> None:
     tls = build_webhook_tls(["podid-webhook.podid.svc"])
-    cfg = mutating_webhook_configuration(ca_bundle_pem=tls.ca_cert_pem, service=("podid", "podid-webhook"))
+    cfg = mutating_webhook_configuration(ca_bundle_pem=tls.ca_bundle, service=("podid", "podid-webhook"))
     hook = cfg["webhooks"][0]
-    assert base64.b64decode(hook["clientConfig"]["caBundle"]) == tls.ca_cert_pem
+    assert base64.b64decode(hook["clientConfig"]["caBundle"]) == tls.ca_bundle
     assert hook["clientConfig"]["service"] == {
         "namespace": "podid",
         "name": "podid-webhook",
@@ -215,7 +215,7 @@ def test_mutating_webhook_configuration() -> None:
     ]
     assert hook["failurePolicy"] == "Ignore" and hook["sideEffects"] == "None"
     with pytest.raises(ValueError):
-        mutating_webhook_configuration(ca_bundle_pem=tls.ca_cert_pem)
+        mutating_webhook_configuration(ca_bundle_pem=tls.ca_bundle)
 
 
 def test_tls_files_permissions(tls_files: tuple[Path, Path, Path]) -> None:

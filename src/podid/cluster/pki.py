@@ -10,24 +10,15 @@ unreadable or within :data:`RENEW_BEFORE` of expiry.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from pathlib import Path
 
 from cryptography import x509
 
-from podid.k8s.tls import ServingCert, generate
+from podid.tls import ServingCert, issue, write_private
 
 RENEW_BEFORE = dt.timedelta(days=7)
 KUBE_DIR = "kube"
-
-
-def _write_private(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def _valid(cert_pem: str, now: dt.datetime) -> bool:
@@ -51,9 +42,9 @@ def load_or_create(state_dir: Path) -> ServingCert:
             return ServingCert(ca_pem=ca_pem, cert_pem=leaf, key_pem=key_pem)
     except (OSError, ValueError):
         pass
-    cert = generate()
-    _write_private(key_path, cert.key_pem)
-    _write_private(crt_path, cert.cert_pem + cert.ca_pem)
+    cert = issue(common_name="podid-apiserver")
+    write_private(key_path, cert.key_pem)
+    write_private(crt_path, cert.cert_pem + cert.ca_pem)
     ca_path.write_text(cert.ca_pem)
     return cert
 
@@ -70,7 +61,7 @@ def admin_token(state_dir: Path) -> str:
     except OSError:
         pass
     token = "podid-admin." + secrets.token_urlsafe(32)
-    _write_private(path, token)
+    write_private(path, token)
     return token
 
 

@@ -7,7 +7,7 @@ Public surface::
     ObjectStore (protocol), SqlObjectStore(engine, cluster), create_tables(engine)
     PodRuntime (protocol), NoRuntime, LocalProcessRuntime
     AdmissionHook / AdmissionRequest / pod_hook, Authenticator / UserInfo, TokenIssuer / OidcTokenIssuer
-    build_kubeconfig / write_kubeconfig / ClusterAccess, tls.generate
+    build_kubeconfig / write_kubeconfig / ClusterAccess (TLS: podid.tls)
 """
 
 from podid.k8s.admission import AdmissionHook, AdmissionRequest, pod_hook

@@ -16,7 +16,7 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
-from podid.k8s.tls import ServingCert
+from podid.tls import ServingCert
 
 
 def free_port() -> int:
@@ -33,7 +33,7 @@ class BackgroundServer:
     ) -> None:
         self.port = port or free_port()
         self._dir = tempfile.TemporaryDirectory(prefix="podid-k8s-tls-")
-        _, crt, key = cert.write(Path(self._dir.name))
+        crt, key, _ = cert.write(Path(self._dir.name))
         config = uvicorn.Config(
             app,
             host="127.0.0.1",

@@ -25,7 +25,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "tests" / "eks"))
 
 TIME_CAP = 60.0
 
@@ -50,14 +49,13 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def run(size: int, n: int) -> dict[str, Any]:
-    from eks_helpers import add_pod, create_role, node_credentials, open_store, pod_token, start_eks_server
-
     from podid.auth.tokens import TokenCodec
     from podid.eks import ids
     from podid.eks.repo import EksRepo, NewAssociation
     from podid.eks.service import EksService
     from podid.eksauth import assume_role_for_pod_identity
     from podid.gateway.state import AppState, Config
+    from support.eks import add_pod, create_role, node_credentials, open_store, pod_token, start_eks_server
 
     with tempfile.TemporaryDirectory() as tmp, start_eks_server(Path(tmp) / "state") as srv:
         eks = srv.client("eks")

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+from support.server import PodidServer, start_podid
 
 # Every server in the tests listens on loopback: a proxy from the environment (httpx and
 # botocore honour *_PROXY variables) can only get in the way, so tests never use one.
@@ -25,7 +24,6 @@ for _var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_prox
 for _var in ("NO_PROXY", "no_proxy"):  # httpx cannot parse some entries (e.g. "::1"); none needed
     os.environ.pop(_var, None)
 
-from support.server import PodidServer, start_podid  # noqa: E402
 
 
 @pytest.fixture(scope="session")

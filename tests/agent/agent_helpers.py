@@ -13,7 +13,10 @@ from typing import Any
 
 import boto3
 import jwt
-from eks_helpers import (
+
+from podid.agent import AgentConfig, EksAuthUpstream, PodCredentials
+from podid.eks.server import HEARTBEAT_PATH
+from support.eks import (
     add_pod,
     cluster_keys,
     create_role,
@@ -22,9 +25,6 @@ from eks_helpers import (
     open_store,
     pod_token,
 )
-
-from podid.agent import AgentConfig, EksAuthUpstream, PodCredentials
-from podid.eks.server import HEARTBEAT_PATH
 from support.server import PodidServer, clean_env
 
 T0 = 1_750_000_000.0

@@ -7,16 +7,12 @@ with a node IAM user allowed only `eks-auth:AssumeRoleForPodIdentity`.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from agent_helpers import PodWorld
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "eks"))
-
-from agent_helpers import PodWorld  # noqa: E402
-from eks_helpers import start_eks_server  # noqa: E402
+from support.eks import start_eks_server
 
 
 @pytest.fixture(scope="session")

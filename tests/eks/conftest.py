@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from eks_helpers import start_eks_server  # noqa: E402
-
-from support.server import PodidServer  # noqa: E402
+from support.eks import start_eks_server
+from support.server import PodidServer
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from eks_helpers import create_role, node_credentials
 
+from support.eks import create_role, node_credentials
 from support.server import PodidServer
 
 

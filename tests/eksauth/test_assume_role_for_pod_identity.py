@@ -15,7 +15,8 @@ from typing import Any
 import jwt
 import pytest
 from botocore.exceptions import ClientError
-from eks_helpers import (
+
+from support.eks import (
     add_pod,
     cluster_keys,
     create_role,
@@ -24,7 +25,6 @@ from eks_helpers import (
     open_store,
     pod_token,
 )
-
 from support.server import PodidServer
 
 TAG_KEYS = {"eks-cluster-arn", "eks-cluster-name", "kubernetes-namespace", "kubernetes-service-account",

@@ -1,11 +1,10 @@
 """`podid up --db postgresql+psycopg://...`: the IAM API on PostgreSQL, state surviving a restart.
 
-Starts its own PostgreSQL (see tests/store/pg_server.py); skipped when the server binaries are absent.
+Starts its own PostgreSQL (see tests/support/postgres.py); skipped when the server binaries are absent.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,8 @@ from typing import Any
 import pytest
 from iam_helpers import POD_TRUST, S3_READER, doc, error
 
+from support.postgres import PgServer, pg_missing
 from support.server import start_podid
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))
-from pg_server import PgServer, pg_missing  # noqa: E402
 
 
 @pytest.fixture(scope="module")

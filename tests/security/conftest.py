@@ -4,16 +4,12 @@ genuine projected token, the node agent's credentials and a role session (see te
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "eks"))
-
-from eks_helpers import add_pod, create_role, node_credentials, open_store, pod_token, start_eks_server  # noqa: E402
+from support.eks import add_pod, create_role, node_credentials, open_store, pod_token, start_eks_server
 
 BUCKET = "campaign-bucket"
 

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg_server import PgServer, pg_missing
 
 from podid.store import Store
+from support.postgres import PgServer, pg_missing
 
 
 @pytest.fixture(scope="session")

@@ -1,1 +1,1 @@
-"""Shared test helpers (importable as ``support.*`` from any test: tests/ is on sys.path)."""
+"""Shared test helpers, importable as ``support.*`` from any test (pyproject puts tests/ on the path)."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from podid.iam.catalogue import Catalogue
+from podid.iam.tagkeys import request_tag_keys, tag_keys
 
 ContextValue = str | list[str]
 Context = dict[str, ContextValue]
@@ -136,17 +137,13 @@ class NullLookup:
 
 
 def tag_context(ctx: Context, tags: Mapping[str, str], prefix: str = "aws:ResourceTag/") -> None:
-    """Add ``<prefix><key>`` for every tag."""
-    for k, v in tags.items():
-        ctx[f"{prefix}{k}"] = v
+    """Add ``<prefix><key>`` for every tag (the resource's, by default)."""
+    ctx.update(tag_keys(tags, prefix))
 
 
 def request_tag_context(ctx: Context, tags: Mapping[str, str] | None) -> None:
     """aws:RequestTag/<k> for each tag in the request, and aws:TagKeys (multivalued)."""
-    if tags is None:
-        return
-    tag_context(ctx, tags, "aws:RequestTag/")
-    ctx["aws:TagKeys"] = list(tags)
+    ctx.update(request_tag_keys(tags))
 
 
 def tag_list(tags: Any, key: str = "Key", value: str = "Value") -> dict[str, str] | None:

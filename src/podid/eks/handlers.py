@@ -20,6 +20,7 @@ from podid.eks.repo import (
 from podid.eks.service import SUPPORTED_VERSIONS, EksService
 from podid.gateway.context import CallContext
 from podid.gateway.registry import handler
+from podid.iam.tagkeys import request_tag_keys
 
 SERVICE = "eks"
 PASSED_TO = "pods.eks.amazonaws.com"
@@ -33,11 +34,7 @@ def service(ctx: CallContext) -> EksService:
 
 
 def _tag_context(tags: dict[str, str]) -> dict[str, Any]:
-    if not tags:
-        return {}
-    keys: dict[str, Any] = {f"aws:RequestTag/{k}": v for k, v in tags.items()}
-    keys["aws:TagKeys"] = list(tags)
-    return keys
+    return dict(request_tag_keys(tags))
 
 
 def _page(params: dict[str, Any]) -> tuple[int, int]:

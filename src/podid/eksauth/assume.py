@@ -45,6 +45,7 @@ from podid.eks.service import EksService
 from podid.eksauth import errors
 from podid.errors import ServiceError
 from podid.iam import Request, denial_message
+from podid.iam.tagkeys import request_tag_keys
 from podid.oidc import Claims, ExpiredTokenError, InvalidTokenError, verify_token
 from podid.sts.sessions import (
     IssuedSession,
@@ -108,11 +109,9 @@ def _now_keys(region: str, now: float) -> dict[str, Any]:
 
 def _tag_keys(tags: Mapping[str, str]) -> dict[str, Any]:
     """``aws:RequestTag/*``, ``aws:TagKeys``, ``sts:TransitiveTagKeys`` of the pod's session tags."""
-    if not tags:
-        return {}
-    keys: dict[str, Any] = {f"aws:RequestTag/{k}": v for k, v in tags.items()}
-    keys["aws:TagKeys"] = list(tags)
-    keys["sts:TransitiveTagKeys"] = list(tags)
+    keys: dict[str, Any] = dict(request_tag_keys(tags))
+    if tags:
+        keys["sts:TransitiveTagKeys"] = list(tags)
     return keys
 
 

@@ -17,6 +17,7 @@ from podid.errors import ServiceError
 from podid.gateway.context import CallContext
 from podid.gateway.registry import handler
 from podid.iam import SIZE_LIMITS, PolicyError, parse_policy
+from podid.iam.tagkeys import request_tag_keys
 from podid.store import Store, StoreError
 
 Handler = Callable[[CallContext], dict[str, Any]]
@@ -156,11 +157,7 @@ def tags_param(params: Mapping[str, Any], key: str = "Tags") -> list[dict[str, s
 
 def tag_context(tags: Sequence[Mapping[str, str]]) -> dict[str, Any]:
     """aws:RequestTag/<key> and aws:TagKeys for a request carrying `tags`."""
-    if not tags:
-        return {}
-    ctx: dict[str, Any] = {f"aws:RequestTag/{t['Key']}": t["Value"] for t in tags}
-    ctx["aws:TagKeys"] = [t["Key"] for t in tags]
-    return ctx
+    return dict(request_tag_keys({t["Key"]: t["Value"] for t in tags or ()}))
 
 
 def resource_tag_context(tags: Sequence[Mapping[str, str]]) -> dict[str, Any]:

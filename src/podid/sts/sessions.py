@@ -36,6 +36,7 @@ from typing import Any
 from podid.auth.tokens import SessionContext, TemporaryCredentials, TokenCodec
 from podid.errors import ServiceError
 from podid.iam import Decision, Policy, PolicyError, PolicySet, Request, evaluate, parse_policy
+from podid.iam.tagkeys import request_tag_keys
 
 MIN_DURATION = 900
 MAX_DURATION = 43200
@@ -234,10 +235,7 @@ class RoleSession:
         """Condition keys of the assume request (trust policy and the caller's identity policies)."""
         req = self.request
         keys: dict[str, Any] = {"sts:RoleSessionName": req.session_name}
-        for key, value in self.requested_tags.items():
-            keys[f"aws:RequestTag/{key}"] = value
-        if self.requested_tags:
-            keys["aws:TagKeys"] = list(self.requested_tags)
+        keys.update(request_tag_keys(self.requested_tags))
         if req.transitive_tag_keys:
             keys["sts:TransitiveTagKeys"] = list(req.transitive_tag_keys)
         if req.external_id is not None:

@@ -42,5 +42,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         arn = iam.create_role(RoleName="campaign-session", AssumeRolePolicyDocument=json.dumps(trust))
         session = srv.client("sts").assume_role(RoleArn=arn["Role"]["Arn"],
                                                 RoleSessionName="campaign")["Credentials"]
-        yield {"srv": srv, "store": store, "token": token, "role_arn": role_arn, "node": node, "pod_creds": creds,
+        yield {"srv": srv, "store": store, "token": token, "role_arn": role_arn, "node": node,
+               "pod_creds": creds,
                "session": (session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])}

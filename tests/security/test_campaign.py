@@ -423,7 +423,8 @@ def test_fuzzed_pod_identity_associations_through_boto3(lab: dict[str, Any]) -> 
     srv: PodidServer = lab["srv"]
     eks = srv.client("eks")
     role = lab["role_arn"]
-    before = sorted(a["associationId"] for a in eks.list_pod_identity_associations(clusterName="c1")["associations"])
+    before = sorted(a["associationId"]
+                    for a in eks.list_pod_identity_associations(clusterName="c1")["associations"])
 
     @PROFILE
     @given(cluster=st.one_of(st.just("c1"), _any_text), namespace=st.one_of(st.just("fuzz"), _any_text),
@@ -453,7 +454,8 @@ def test_fuzzed_pod_identity_associations_through_boto3(lab: dict[str, Any]) -> 
         eks.delete_pod_identity_association(clusterName="c1", associationId=made["associationId"])
 
     attempt()
-    after = sorted(a["associationId"] for a in eks.list_pod_identity_associations(clusterName="c1")["associations"])
+    after = sorted(a["associationId"]
+                   for a in eks.list_pod_identity_associations(clusterName="c1")["associations"])
     assert after == before
 
 

@@ -24,6 +24,7 @@ _GROUPS: list[tuple[str, str, str | None]] = [
     ("podid.cli.server", "register", None),
     ("podid.cli.audit", "app", "audit"),
     ("podid.cli.agent", "register", None),
+    ("podid.cli.terraform", "app", "terraform"),
 ]
 
 

@@ -161,8 +161,10 @@ def up(
         "through an IMDSv2 endpoint, like an EKS node's instance profile: pods without Pod Identity or "
         "IRSA then fall back to it.")] = None,
     issuer_tls: Annotated[bool, typer.Option(
-        "--issuer-tls", help="Serve the clusters' OIDC issuers over HTTPS on the Kubernetes port, with "
-        "the local CA in the state dir (ca.crt), instead of plain http on --port.")] = False,
+        "--issuer-tls/--issuer-http", help="--issuer-tls (the default): the clusters' OIDC issuers are "
+        "https:// URLs, as on EKS, served on the Kubernetes port with the local CA in the state dir "
+        "(ca.crt); --issuer-http: plain http:// issuers on --port (tools that insist on https, such as "
+        "Terraform's aws_iam_openid_connect_provider, then refuse them).")] = True,
     node_agent: Annotated[bool, typer.Option(
         "--node-agent/--no-node-agent", help="Run each cluster's eks-pod-identity-agent in this process "
         "while the add-on exists; --no-node-agent when `podid agent` runs on your own nodes.")] = True,

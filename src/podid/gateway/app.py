@@ -17,9 +17,9 @@ from typing import Any
 import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.convertors import PathConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.convertors import PathConvertor, register_url_convertor
 from starlette.routing import BaseRoute, Route
 
 from podid.auth import signature

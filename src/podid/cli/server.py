@@ -34,6 +34,13 @@ PROFILE = "podid"
 SERVER_FILE = "server.json"
 ENV_FILE = "env"
 
+#: How long an idle client connection stays open. Longer than the clients' own idle-pool timeouts
+#: (Go's net/http transport, hence the AWS SDK for Go v2 and the Terraform provider: 90 s), so the
+#: client always closes first: with uvicorn's 5 s default, a client polling every 5 s (the Terraform
+#: provider's SQS waiter) reused a connection the server was closing at that moment, and the request
+#: failed and was retried.
+KEEP_ALIVE_SECONDS = 120
+
 #: "module:function" hooks called with the AppState before the app is built (missing modules skipped).
 #: A component adds its own entry here when it lands (e.g. "podid.eks.routes:install").
 SERVER_EXTENSIONS: list[str] = ["podid.eks.server:install", "podid.dataplane.gateway:install",
@@ -230,7 +237,8 @@ def up(
                 captured.clear()
 
     server = _Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                                           lifespan="on", server_header=False))
+                                    lifespan="on", server_header=False,
+                                    timeout_keep_alive=KEEP_ALIVE_SECONDS))
     watcher = threading.Thread(target=_announce_when_ready, args=(server, state_dir, info), daemon=True)
     watcher.start()
     try:

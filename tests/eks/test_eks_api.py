@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -29,6 +31,15 @@ def _cluster(srv: PodidServer, name: str) -> dict[str, Any]:
                               resourcesVpcConfig={})["cluster"]  # type: ignore[no-any-return]
 
 
+def test_issuer_http_opt_out(podid_server_factory: Callable[..., PodidServer]) -> None:
+    """`podid up --issuer-http`: plain http issuers on podid's own port (the pre-TLS behaviour)."""
+    srv = podid_server_factory(extra_args=["--issuer-http", "--kube-port", "0"])
+    issuer = _cluster(srv, "plain")["identity"]["oidc"]["issuer"]
+    assert re.fullmatch(rf"{re.escape(srv.url)}/clusters/plain/oidc/id/[0-9A-F]{{32}}", issuer)
+    doc = json.load(urllib.request.urlopen(issuer + "/.well-known/openid-configuration", timeout=10))
+    assert doc["issuer"] == issuer
+
+
 def test_cluster_lifecycle_and_issuer(eks_server: PodidServer) -> None:
     srv = eks_server
     eks = srv.client("eks")
@@ -37,14 +48,19 @@ def test_cluster_lifecycle_and_issuer(eks_server: PodidServer) -> None:
     assert created["arn"] == f"arn:aws:eks:{srv.region}:{srv.account_id}:cluster/life"
     assert created["version"] == "1.32"
     issuer = created["identity"]["oidc"]["issuer"]
-    assert re.fullmatch(rf"{re.escape(srv.url)}/clusters/life/oidc/id/[0-9A-F]{{32}}", issuer)
+    # https by default, as on EKS: the Kubernetes TLS listener, certificate from the state dir's CA
+    kube_url = json.loads((srv.state_dir / "server.json").read_text())["kube_url"]
+    assert kube_url.startswith("https://127.0.0.1:")
+    assert re.fullmatch(rf"{re.escape(kube_url)}/clusters/life/oidc/id/[0-9A-F]{{32}}", issuer)
     cli = srv.aws("eks", "describe-cluster", "--name", "life", "--query", "cluster.identity.oidc.issuer",
                   "--output", "text")
     assert cli.returncode == 0, cli.stderr
     assert cli.stdout.strip() == issuer
-    doc = json.load(urllib.request.urlopen(issuer + "/.well-known/openid-configuration", timeout=10))
+    tls = ssl.create_default_context(cafile=str(srv.state_dir / "ca.crt"))
+    doc = json.load(urllib.request.urlopen(issuer + "/.well-known/openid-configuration", timeout=10,
+                                           context=tls))
     assert doc["issuer"] == issuer and doc["jwks_uri"] == issuer + "/keys"
-    jwks = json.load(urllib.request.urlopen(issuer + "/keys", timeout=10))
+    jwks = json.load(urllib.request.urlopen(issuer + "/keys", timeout=10, context=tls))
     assert jwks["keys"] and jwks["keys"][0]["alg"] == "RS256"
     assert "life" in eks.list_clusters()["clusters"]
     with pytest.raises(ClientError) as exc:

@@ -153,10 +153,14 @@ def test_oidc_providers(iam: Any, server: Any) -> None:
     for bad in ("http://127.0.0.1.example.com/x", "ftp://127.0.0.1/x", "https://", "127.0.0.1/x"):
         assert error(iam.create_open_id_connect_provider, Url=bad)[:2] == (400, "InvalidInput"), bad
     assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
-    # podid's own cluster issuers are plain http on loopback: accepted, stored without the scheme
+    # `podid up --issuer-http` issuers are plain http on loopback: accepted, stored without the scheme
     local = iam.create_open_id_connect_provider(Url="http://127.0.0.1:4566/clusters/c/oidc/id/AB",
                                                 ClientIDList=["sts.amazonaws.com"])
     assert local["OpenIDConnectProviderArn"].endswith(":oidc-provider/127.0.0.1:4566/clusters/c/oidc/id/AB")
+    # a URL with a port (only podid's own issuers have one) is answered with its https:// - without
+    # it, it would not parse as a URL (Go's net/url), which broke the Terraform provider's comparison
+    got_local = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=local["OpenIDConnectProviderArn"])
+    assert got_local["Url"] == "https://127.0.0.1:4566/clusters/c/oidc/id/AB"
     same_https = "https://127.0.0.1:4566/clusters/c/oidc/id/AB"
     assert error(iam.create_open_id_connect_provider, Url=same_https)[:2] == (409, "EntityAlreadyExists")
     iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=local["OpenIDConnectProviderArn"])

@@ -32,6 +32,13 @@ PROFILE = "podid"
 SERVER_FILE = "server.json"
 ENV_FILE = "env"
 
+#: How long an idle client connection stays open. Longer than the clients' own idle-pool timeouts
+#: (Go's net/http transport, hence the AWS SDK for Go v2 and the Terraform provider: 90 s), so the
+#: client always closes first: with uvicorn's 5 s default, a client polling every 5 s (the Terraform
+#: provider's SQS waiter) reused a connection the server was closing at that moment, and the request
+#: failed and was retried.
+KEEP_ALIVE_SECONDS = 120
+
 #: The only AWS-related variables a `podid up` process runs with (every other ``AWS_*`` is dropped).
 SERVER_AWS_ENV: dict[str, str] = {
     "AWS_CONFIG_FILE": os.devnull,
@@ -141,8 +148,10 @@ def up(
         "through an IMDSv2 endpoint, like an EKS node's instance profile: pods without Pod Identity or "
         "IRSA then fall back to it.")] = None,
     issuer_tls: Annotated[bool, typer.Option(
-        "--issuer-tls", help="Serve the clusters' OIDC issuers over HTTPS on the Kubernetes port, with "
-        "the local CA in the state dir (ca.crt), instead of plain http on --port.")] = False,
+        "--issuer-tls/--issuer-http", help="--issuer-tls (the default): the clusters' OIDC issuers are "
+        "https:// URLs, as on EKS, served on the Kubernetes port with the local CA in the state dir "
+        "(ca.crt); --issuer-http: plain http:// issuers on --port (tools that insist on https, such as "
+        "Terraform's aws_iam_openid_connect_provider, then refuse them).")] = True,
     node_agent: Annotated[bool, typer.Option(
         "--node-agent/--no-node-agent", help="Run each cluster's eks-pod-identity-agent in this process "
         "while the add-on exists; --no-node-agent when `podid agent` runs on your own nodes.")] = True,
@@ -208,7 +217,8 @@ def up(
                 captured.clear()
 
     server = _Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                                           lifespan="on", server_header=False))
+                                    lifespan="on", server_header=False,
+                                    timeout_keep_alive=KEEP_ALIVE_SECONDS))
     watcher = threading.Thread(target=_announce_when_ready, args=(server, state_dir, info), daemon=True)
     watcher.start()
     try:

@@ -113,9 +113,21 @@ def attached(a: AttachedPolicy) -> dict[str, Any]:
     return {"PolicyName": a.policy_name, "PolicyArn": a.policy_arn}
 
 
+def oidc_url(url: str) -> str:
+    """The ``Url`` IAM answers for a provider: host[:port]/path, without the scheme, as IAM answers
+    it - except when the host has a port. IAM says a provider URL "should not contain a port number",
+    so AWS never returns one; podid's own TLS issuers have one (the Kubernetes port), and
+    ``127.0.0.1:8443/clusters/...`` without a scheme is not a URL to Go's net/url ("first path segment
+    in URL cannot contain colon"), which is how the Terraform AWS provider (v5) compares the stored
+    URL with the configured ``https://`` one: the comparison failed and every plan replaced the
+    provider. Such URLs keep their ``https://``."""
+    host = url.split("/", 1)[0]
+    return f"https://{url}" if ":" in host else url
+
+
 def oidc(p: OidcProviderRecord) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "Url": p.url,
+        "Url": oidc_url(p.url),
         "ClientIDList": p.client_ids,
         "ThumbprintList": p.thumbprints,
         "CreateDate": p.create_date,

@@ -20,22 +20,32 @@ from botocore.exceptions import ClientError
 
 from support.broker import BrokerWorld, broker_trust, write_token
 
-S3_LIST = {"Version": "2012-10-17",
-           "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}
+S3_LIST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}],
+}
 
 
 def _eks_auth(url: str) -> object:
-    return boto3.client("eks-auth", region_name="us-east-1", endpoint_url=url,
-                        aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="x" * 40,
-                        config=Config(retries={"max_attempts": 1}))
+    return boto3.client(
+        "eks-auth",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_secret_access_key="x" * 40,
+        config=Config(retries={"max_attempts": 1}),
+    )
 
 
 def _assume_role_events(world: BrokerWorld, session_prefix: str) -> list[dict[str, object]]:
     deadline = time.monotonic() + 5
     while True:
-        found = [e for e in world.server.audit_events() if e.get("eventName") == "AssumeRole"
-                 and str((e.get("requestParameters") or {}).get("RoleSessionName", ""))
-                 .startswith(session_prefix)]
+        found = [
+            e
+            for e in world.server.audit_events()
+            if e.get("eventName") == "AssumeRole"
+            and str((e.get("requestParameters") or {}).get("RoleSessionName", "")).startswith(session_prefix)
+        ]
         if found or time.monotonic() > deadline:
             return found
         time.sleep(0.1)
@@ -51,8 +61,11 @@ def test_aws_cli_and_boto3_get_the_role_through_agent_and_broker(world: BrokerWo
         cli = world.aws_as_pod(agent.url, token_file, "sts", "get-caller-identity", "--output", "json")
         assert cli.returncode == 0, cli.stderr + broker.log() + agent.log()
         ident = json.loads(cli.stdout)
-        assert re.fullmatch(rf"arn:aws:sts::{world.server.account_id}:assumed-role/rc-sdk-reader/"
-                            r"eks-rc-sdk-web-1-[0-9a-f-]+", ident["Arn"]), ident
+        assert re.fullmatch(
+            rf"arn:aws:sts::{world.server.account_id}:assumed-role/rc-sdk-reader/"
+            r"eks-rc-sdk-web-1-[0-9a-f-]+",
+            ident["Arn"],
+        ), ident
         py = world.boto3_as_pod(agent.url, token_file)
         assert py.returncode == 0, py.stderr
         prefix = f"arn:aws:sts::{world.server.account_id}:assumed-role/rc-sdk-reader/"
@@ -66,8 +79,10 @@ def test_aws_cli_and_boto3_get_the_role_through_agent_and_broker(world: BrokerWo
         out = _eks_auth(broker.url).assume_role_for_pod_identity(clusterName=cluster, token=pod.token)
         assert out["subject"] == {"namespace": "shop", "serviceAccount": "reader"}
         assert out["audience"] == "pods.eks.amazonaws.com"
-        assert out["podIdentityAssociation"] == {"associationArn": assoc["associationArn"],
-                                                 "associationId": assoc["associationId"]}
+        assert out["podIdentityAssociation"] == {
+            "associationArn": assoc["associationArn"],
+            "associationId": assoc["associationId"],
+        }
         assert out["credentials"]["accessKeyId"].startswith("ASIA")
     # the AssumeRole calls reached podid's STS signed as the broker, with the six session tags
     events = _assume_role_events(world, "eks-rc-sdk-web-1-")
@@ -76,9 +91,14 @@ def test_aws_cli_and_boto3_get_the_role_through_agent_and_broker(world: BrokerWo
     assert event["userIdentity"]["arn"] == world.broker_arn  # type: ignore[index]
     params = event["requestParameters"]
     tags = {t["Key"]: t["Value"] for t in params["Tags"]}  # type: ignore[index]
-    assert tags == {"eks-cluster-arn": world.cluster_arn(cluster), "eks-cluster-name": cluster,
-                    "kubernetes-namespace": "shop", "kubernetes-service-account": "reader",
-                    "kubernetes-pod-name": "web-1", "kubernetes-pod-uid": pod.uid}
+    assert tags == {
+        "eks-cluster-arn": world.cluster_arn(cluster),
+        "eks-cluster-name": cluster,
+        "kubernetes-namespace": "shop",
+        "kubernetes-service-account": "reader",
+        "kubernetes-pod-name": "web-1",
+        "kubernetes-pod-uid": pod.uid,
+    }
     assert sorted(params["TransitiveTagKeys"]) == sorted(tags)  # type: ignore[index]
 
 
@@ -101,8 +121,12 @@ def test_bad_tokens_fail_closed_with_eks_auth_errors(world: BrokerWorld) -> None
     foreign = world.pod(other, "foreign", sa="app")
     claims = jwt.decode(good.token, options={"verify_signature": False})
     header = jwt.get_unverified_header(good.token)
-    forged = jwt.encode(claims, rsa.generate_private_key(public_exponent=65537, key_size=2048),
-                        algorithm="RS256", headers={"kid": header["kid"]})
+    forged = jwt.encode(
+        claims,
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        algorithm="RS256",
+        headers={"kid": header["kid"]},
+    )
     unassociated = world.pod(cluster, "lonely", sa="nobody")
     with world.start_broker(cluster) as broker:
         client = _eks_auth(broker.url)
@@ -131,9 +155,16 @@ def test_role_trusting_only_the_eks_service_is_access_denied(world: BrokerWorld)
     """On AWS no normal principal can act as pods.eks.amazonaws.com: such a role must also trust
     the broker. STS's refusal is EKS Auth's AccessDeniedException (400)."""
     cluster = world.cluster("rc-trust")
-    eks_only = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-               "Principal": {"Service": "pods.eks.amazonaws.com"},
-               "Action": ["sts:AssumeRole", "sts:TagSession"]}]}
+    eks_only = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "pods.eks.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }
+        ],
+    }
     role_arn = world.role("rc-eks-only", trust=eks_only)
     world.associate(cluster, "default", "app", role_arn)
     pod = world.pod(cluster, "p", sa="app")
@@ -147,32 +178,65 @@ def test_role_trusting_only_the_eks_service_is_access_denied(world: BrokerWorld)
 
 def test_target_role_is_chained_with_the_external_id(world: BrokerWorld) -> None:
     cluster = world.cluster("rc-chain")
-    first_arn = world.role("rc-chain-first", policy={"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}]})
+    first_arn = world.role(
+        "rc-chain-first",
+        policy={
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}
+            ],
+        },
+    )
     target_arn = world.role("rc-chain-target", policy=S3_LIST)
     assoc = world.associate(cluster, "default", "app", first_arn, targetRoleArn=target_arn)
     external_id = assoc["externalId"]
     iam = world.server.client("iam")
-    iam.update_assume_role_policy(RoleName="rc-chain-target", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"AWS": first_arn},
-            "Action": ["sts:AssumeRole", "sts:TagSession"],
-            "Condition": {"StringEquals": {"sts:ExternalId": external_id}}}]}))
+    iam.update_assume_role_policy(
+        RoleName="rc-chain-target",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": first_arn},
+                        "Action": ["sts:AssumeRole", "sts:TagSession"],
+                        "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+                    }
+                ],
+            }
+        ),
+    )
     pod = world.pod(cluster, "p", sa="app")
     with world.start_broker(cluster) as broker:
         out = _eks_auth(broker.url).assume_role_for_pod_identity(clusterName=cluster, token=pod.token)
-        assert re.fullmatch(rf"arn:aws:sts::{world.server.account_id}:assumed-role/rc-chain-target/"
-                            r"eks-rc-chain-p-[0-9a-f-]+", out["assumedRoleUser"]["arn"])
+        assert re.fullmatch(
+            rf"arn:aws:sts::{world.server.account_id}:assumed-role/rc-chain-target/"
+            r"eks-rc-chain-p-[0-9a-f-]+",
+            out["assumedRoleUser"]["arn"],
+        )
         creds = out["credentials"]
-        sts = world.server.client("sts", credentials=(creds["accessKeyId"], creds["secretAccessKey"],
-                                                      creds["sessionToken"]))
+        sts = world.server.client(
+            "sts", credentials=(creds["accessKeyId"], creds["secretAccessKey"], creds["sessionToken"])
+        )
         assert sts.get_caller_identity()["Arn"] == out["assumedRoleUser"]["arn"]
         # a wrong external id in the target's trust: the second hop is denied, fail closed
-        iam.update_assume_role_policy(RoleName="rc-chain-target", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"AWS": first_arn},
-            "Action": ["sts:AssumeRole", "sts:TagSession"],
-                "Condition": {"StringEquals": {"sts:ExternalId": "someone-else"}}}]}))
+        iam.update_assume_role_policy(
+            RoleName="rc-chain-target",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": first_arn},
+                            "Action": ["sts:AssumeRole", "sts:TagSession"],
+                            "Condition": {"StringEquals": {"sts:ExternalId": "someone-else"}},
+                        }
+                    ],
+                }
+            ),
+        )
         with pytest.raises(ClientError) as exc:
             _eks_auth(broker.url).assume_role_for_pod_identity(clusterName=cluster, token=pod.token)
         assert _error(exc)[:2] == ("AccessDeniedException", 400)

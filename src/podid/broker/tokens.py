@@ -5,7 +5,8 @@ Two validators, one result (:class:`PodIdentity`) and EKS Auth's errors for ever
 * :class:`JwksValidator`: the cluster's own OIDC issuer: the key set at ``<issuer>/.well-known/
   openid-configuration`` -> ``jwks_uri`` (kube-apiserver serves both), fetched over https and cached
   (:class:`podid.oidc.JWKSFetcher`), the token checked by :func:`podid.oidc.verify_token`
-  (signature first, then ``iss``, ``aud`` = ``pods.eks.amazonaws.com``, times, claim structure).
+  (signature first, then ``iss``, ``aud`` = ``pods.eks.amazonaws.com``, times, claim structure);
+  or a static JWKS (``--jwks-file``) for an issuer that is not reachable from the broker.
   Forged, other-cluster, wrong-audience tokens -> InvalidTokenException; an authentic token past
   ``exp`` -> ExpiredTokenException. It cannot know whether the pod still exists.
 * :class:`TokenReviewValidator`: a ``TokenReview`` (``authentication.k8s.io/v1``) posted to the
@@ -27,7 +28,7 @@ from typing import Any, Protocol
 from podid.eksauth import AUDIENCE
 from podid.eksauth import errors as eks_errors
 from podid.errors import ServiceError
-from podid.oidc import ExpiredTokenError, InvalidTokenError, JWKSFetcher, JWKSFetchError, verify_token
+from podid.oidc import ExpiredTokenError, InvalidTokenError, JWKSFetchError, KeySource, verify_token
 
 log = logging.getLogger("podid.broker")
 
@@ -69,7 +70,7 @@ def _shape(token: Any) -> str:
 class JwksValidator:
     """Tokens signed by the cluster issuer's published keys (see the module docstring)."""
 
-    def __init__(self, issuer: str, keys: JWKSFetcher, *, clock: Any = None) -> None:
+    def __init__(self, issuer: str, keys: KeySource, *, clock: Any = None) -> None:
         self.issuer = issuer.rstrip("/")
         self.keys = keys
         self._clock = clock

@@ -9,6 +9,7 @@ AWS_CA_BUNDLE) for an endpoint with a private CA such as `podid up --tls`.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -29,6 +30,9 @@ def register(app: typer.Typer) -> None:
             None, "--issuer", help="Validate tokens with this OIDC issuer's JWKS (the cluster's "
             "--service-account-issuer)."),
         issuer_ca: Path | None = typer.Option(None, "--issuer-ca", help="CA bundle for the issuer's https."),
+        jwks_file: Path | None = typer.Option(
+            None, "--jwks-file", help="With --issuer: the issuer's JWKS from this file (e.g. `kubectl get "
+            "--raw /openid/v1/jwks`, mounted from a ConfigMap) instead of fetching it."),
         token_review: bool = typer.Option(
             False, "--token-review", help="Validate tokens with a TokenReview by the cluster's API server."),
         kubeconfig: Path | None = typer.Option(
@@ -63,7 +67,7 @@ def register(app: typer.Typer) -> None:
             TokenValidator,
             build_broker_app,
         )
-        from podid.oidc import JWKSFetcher
+        from podid.oidc import JWKSFetcher, StaticJWKS
 
         logging.basicConfig(level=log_level.upper(),
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -95,7 +99,13 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
         validator: TokenValidator
-        if issuer is not None:
+        if issuer is not None and jwks_file is not None:
+            try:
+                validator = JwksValidator(issuer, StaticJWKS(json.loads(jwks_file.read_text())))
+            except (OSError, ValueError) as exc:
+                raise typer.BadParameter(f"cannot read a JWKS from {jwks_file}: {exc}",
+                                         param_hint="--jwks-file") from None
+        elif issuer is not None:
             client = httpx.Client(timeout=5.0, follow_redirects=False,
                                   verify=str(issuer_ca) if issuer_ca else True)
             validator = JwksValidator(issuer, JWKSFetcher(issuer, client=client))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from podid.cli import agent, audit, iam, server, terraform
+from podid.cli import agent, audit, broker, iam, server, terraform
 
 app = typer.Typer(
     name="podid",
@@ -21,6 +21,7 @@ app.add_typer(iam.app, name="iam")
 server.register(app)
 app.add_typer(audit.app, name="audit")
 agent.register(app)
+broker.register(app)
 app.add_typer(terraform.app, name="terraform")
 
 

@@ -155,6 +155,9 @@ def up(
     node_agent: Annotated[bool, typer.Option(
         "--node-agent/--no-node-agent", help="Run each cluster's eks-pod-identity-agent in this process "
         "while the add-on exists; --no-node-agent when `podid agent` runs on your own nodes.")] = True,
+    tls_port: Annotated[int | None, typer.Option(
+        "--tls-port", help="Also serve the AWS endpoint over https on this port (certificate from the local "
+        "CA, STATE/ca.crt), for clients that must reach AWS over TLS, such as `podid broker`.")] = None,
 ) -> None:
     """Run the podid AWS endpoint in the foreground."""
     ignored = isolate_aws_environment()
@@ -207,6 +210,11 @@ def up(
 
         ensure_clusters(app_state, cluster)
     app = build_app(app_state)
+    tls_listener = _tls_listener(app, state_dir, host, tls_port) if tls_port is not None else None
+    if tls_listener is not None:
+        info["tls_url"] = tls_listener.url
+        info["ca_bundle"] = str(state_dir / "ca.crt")
+        _write_private(state_dir / SERVER_FILE, json.dumps(info, indent=2) + "\n")
     class _Server(uvicorn.Server):
         """uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown; podid exits 0 instead."""
 
@@ -224,8 +232,21 @@ def up(
     try:
         server.run()
     finally:
+        if tls_listener is not None:
+            tls_listener.stop()
         (state_dir / ENV_FILE).unlink(missing_ok=True)
         store.close()
+
+
+def _tls_listener(app: Any, state_dir: Path, host: str, port: int) -> Any:
+    """The AWS endpoint's https listener (``--tls-port``), started."""
+    from podid.cluster.pki import cert_paths, load_or_create
+    from podid.gateway.listener import ThreadedListener, bind
+
+    load_or_create(state_dir)
+    listener = ThreadedListener(app, bind(host, port), "aws-tls", tls=cert_paths(state_dir))
+    listener.start()
+    return listener
 
 
 def env(

@@ -20,3 +20,5 @@ invalid_request = _EKS_AUTH.factory("InvalidRequestException")
 
 def throttled() -> ServiceError:
     return _EKS_AUTH.error("ThrottlingException", "Rate exceeded")
+service_unavailable = _EKS_AUTH.factory("ServiceUnavailableException")
+internal_server = _EKS_AUTH.factory("InternalServerException")

@@ -222,3 +222,7 @@ def build_app(state: AppState) -> Starlette:
     app.state.podid = state
     app.state.gateway = gateway
     return app
+
+
+#: The ``WireRequest`` of a Starlette request (for other podid servers speaking AWS protocols).
+wire_request = _wire

@@ -14,28 +14,24 @@ there is no leader.
 from __future__ import annotations
 
 import json
-import shutil
+import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from podid.oidc import IssuerKeys, issue_token
-from support.broker import BROKER_POLICY, broker_trust, wait_http, write_token
+from support.broker import broker_trust, wait_http, write_token
 from support.lb import RoundRobinLB
 from support.postgres import PgServer, pg_missing
-from support.server import PODID, PodidServer, clean_env, free_port, start_podid
+from support.replicas import CLUSTER, Fleet, client, start_replica
+from support.server import PODID, PodidServer, clean_env, free_port
 
-ISSUER = "https://replicas.k8s.example/issuer"  # the simulated cluster's issuer (JWKS from a file)
-CLUSTER = "replicas"
 LOAD_SECONDS = 9.0
+_client = client
 
 
 @pytest.fixture(scope="module")
@@ -47,78 +43,6 @@ def pg() -> Iterator[PgServer]:
     server.start()
     yield server
     server.stop()
-
-
-def _client(service: str, url: str, ca: str, creds: tuple[str, ...], attempts: int = 2) -> Any:
-    session = boto3.Session(
-        aws_access_key_id=creds[0],
-        aws_secret_access_key=creds[1],
-        aws_session_token=creds[2] if len(creds) > 2 else None,
-        region_name="us-east-1",
-    )
-    return session.client(
-        service,
-        endpoint_url=url,
-        verify=ca,
-        config=Config(
-            retries={"total_max_attempts": attempts, "mode": "standard"}, connect_timeout=3, read_timeout=20
-        ),
-    )
-
-
-def _replica(tmp: Path, name: str, db: str, tls_port: int, seed: Path | None) -> Any:
-    state = tmp / name
-    state.mkdir()
-    if seed is not None:  # the shared Secret: master keys + TLS material of the first replica
-        shutil.copy2(seed / "master-keys.json", state / "master-keys.json")
-        shutil.copy2(seed / "ca.crt", state / "ca.crt")
-        shutil.copytree(seed / "kube", state / "kube")
-    return start_podid(state, extra_args=["--db", db, "--tls-port", str(tls_port), "--no-node-agent"])
-
-
-def _broker(tmp: Path, aws_url: str, ca: str, jwks: Path, cluster_arn: str, keys: tuple[str, str]) -> Any:
-    import subprocess
-
-    port = free_port()
-    env = clean_env()
-    env.update(
-        AWS_ACCESS_KEY_ID=keys[0],
-        AWS_SECRET_ACCESS_KEY=keys[1],
-        AWS_REGION="us-east-1",
-        AWS_CONFIG_FILE="/dev/null",
-        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
-    )
-    log_path = tmp / f"broker-{port}.log"
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            [
-                str(PODID),
-                "broker",
-                "--cluster-name",
-                CLUSTER,
-                "--cluster-arn",
-                cluster_arn,
-                "--issuer",
-                ISSUER,
-                "--jwks-file",
-                str(jwks),
-                "--sts-endpoint",
-                aws_url,
-                "--eks-endpoint",
-                aws_url,
-                "--ca-bundle",
-                ca,
-                "--region",
-                "us-east-1",
-                "--port",
-                str(port),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    wait_http(f"http://127.0.0.1:{port}/healthz", proc, log_path)
-    return proc, port, log_path
 
 
 class Load:
@@ -197,162 +121,123 @@ def test_replica_and_broker_killed_under_load_lose_nothing(pg: PgServer, tmp_pat
     db = pg.create_database()
     tls_a, tls_b = free_port(), free_port()
     with (
-        _replica(tmp_path, "a", db, tls_a, None) as a,
-        _replica(tmp_path, "b", db, tls_b, a.state_dir) as b,
+        start_replica(tmp_path, "a", db, tls_a, None) as a,
+        start_replica(tmp_path, "b", db, tls_b, a.state_dir) as b,
         RoundRobinLB([("127.0.0.1", tls_a), ("127.0.0.1", tls_b)]) as aws_lb,
     ):
         _run(tmp_path, a, b, aws_lb)
 
 
 def _run(tmp: Path, a: PodidServer, b: PodidServer, aws_lb: RoundRobinLB) -> None:
-    import subprocess
-
     ca = str(a.state_dir / "ca.crt")
     aws_url = f"https://127.0.0.1:{aws_lb.port}"
     admin = (a.access_key_id, a.secret_access_key)
     iam = _client("iam", aws_url, ca, admin)
     eks = _client("eks", aws_url, ca, admin)
-    iam.create_user(UserName="broker")
-    iam.put_user_policy(UserName="broker", PolicyName="b", PolicyDocument=json.dumps(BROKER_POLICY))
-    key = iam.create_access_key(UserName="broker")["AccessKey"]
-    broker_keys = (key["AccessKeyId"], key["SecretAccessKey"])
-    broker_arn = f"arn:aws:iam::{a.account_id}:user/broker"
-    cluster_arn = eks.create_cluster(
-        name=CLUSTER, roleArn=f"arn:aws:iam::{a.account_id}:role/c", resourcesVpcConfig={}
-    )["cluster"]["arn"]
-    # the simulated cluster: its own issuer keys, the JWKS as a mounted file
-    now = int(time.time())
-    keys = IssuerKeys.generate(now)
-    jwks = tmp / "jwks.json"
-    jwks.write_text(json.dumps(keys.jwks(now)))
-    tokens = []
-    for i in range(8):
-        sa = f"app-{i}"
-        role = iam.create_role(
-            RoleName=f"pods-{i}", AssumeRolePolicyDocument=json.dumps(broker_trust(broker_arn))
-        )
-        eks.create_pod_identity_association(
-            clusterName=CLUSTER, namespace="prod", serviceAccount=sa, roleArn=role["Role"]["Arn"]
-        )
-        tokens.append(
-            issue_token(
-                keys,
-                ISSUER,
-                "prod",
-                sa,
-                str(uuid.uuid4()),
-                ["pods.eks.amazonaws.com"],
-                3600,
-                pod=(f"pod-{i}", str(uuid.uuid4())),
-                now=now,
-            )
-        )
-    b1 = _broker(tmp, aws_url, ca, jwks, cluster_arn, broker_keys)
-    b2 = _broker(tmp, aws_url, ca, jwks, cluster_arn, broker_keys)
-    try:
-        with RoundRobinLB([("127.0.0.1", b1[1]), ("127.0.0.1", b2[1])]) as broker_lb:
-            broker_url = f"http://127.0.0.1:{broker_lb.port}"
-            load = Load(broker_url, aws_url, ca, admin, tokens, broker_arn)
-            threads = [threading.Thread(target=load.pod, args=(i,)) for i in range(4)]
-            threads.append(threading.Thread(target=load.operator))
+    fleet = Fleet.create(tmp, aws_url, ca, admin, a.account_id)
+    tokens, broker_arn = fleet.tokens, fleet.broker_arn
+    with (
+        fleet.broker(tmp) as b1,
+        fleet.broker(tmp) as b2,
+        RoundRobinLB([("127.0.0.1", b1.port), ("127.0.0.1", b2.port)]) as broker_lb,
+    ):
+        broker_url = f"http://127.0.0.1:{broker_lb.port}"
+        load = Load(broker_url, aws_url, ca, admin, tokens, broker_arn)
+        threads = [threading.Thread(target=load.pod, args=(i,)) for i in range(4)]
+        threads.append(threading.Thread(target=load.operator))
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(LOAD_SECONDS / 3)
+            served_b = aws_lb.served[1]
+            b.process.kill()  # replica B dies mid-load
+            time.sleep(LOAD_SECONDS / 3)
+            b2.process.kill()  # and one broker
+            time.sleep(LOAD_SECONDS / 3)
+        finally:
+            load.stop.set()
             for t in threads:
-                t.start()
-            try:
-                time.sleep(LOAD_SECONDS / 3)
-                served_b = aws_lb.served[1]
-                b.process.kill()  # replica B dies mid-load
-                time.sleep(LOAD_SECONDS / 3)
-                b2[0].kill()  # and one broker
-                time.sleep(LOAD_SECONDS / 3)
-            finally:
-                load.stop.set()
-                for t in threads:
-                    t.join(timeout=60)
-            print(
-                f"load: {load.ok} AssumeRoleForPodIdentity ok, {len(load.errors)} errors; "
-                f"{len(load.acked_roles)} roles / {len(load.acked_assocs)} associations acknowledged; "
-                f"aws LB served {aws_lb.served}, broker LB served {broker_lb.served}"
+                t.join(timeout=60)
+        print(
+            f"load: {load.ok} AssumeRoleForPodIdentity ok, {len(load.errors)} errors; "
+            f"{len(load.acked_roles)} roles / {len(load.acked_assocs)} associations acknowledged; "
+            f"aws LB served {aws_lb.served}, broker LB served {broker_lb.served}"
+        )
+        assert served_b > 0, "replica B never served: the balancer did not spread the load"
+        assert load.errors == [], load.errors[:5]
+        assert load.ok > 20, load.ok
+        assert load.write_errors == [], load.write_errors[:5]
+        assert len(load.acked_roles) > 3, load.acked_roles
+        # nothing acknowledged is lost: read back through the balancer (only replica A is left)
+        for name in load.acked_roles:
+            iam.get_role(RoleName=name)
+        listed = {
+            (x["namespace"], x["serviceAccount"])
+            for x in eks.get_paginator("list_pod_identity_associations")
+            .paginate(clusterName=CLUSTER)
+            .build_full_result()["associations"]
+        }
+        assert set(load.acked_assocs) <= listed
+        # a pod's SDK through podid agent -> the brokers -> the surviving replica
+        node = iam.create_access_key(UserName="broker")["AccessKey"]
+        agent_port = free_port()
+        env = clean_env()
+        env.update(
+            AWS_ACCESS_KEY_ID=node["AccessKeyId"],
+            AWS_SECRET_ACCESS_KEY=node["SecretAccessKey"],
+            AWS_REGION="us-east-1",
+            AWS_CONFIG_FILE="/dev/null",
+            AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+        )
+        agent_log = tmp / "agent.log"
+        with open(agent_log, "ab") as log:
+            agent = subprocess.Popen(
+                [
+                    str(PODID),
+                    "agent",
+                    "-c",
+                    CLUSTER,
+                    "--endpoint",
+                    broker_url,
+                    "-b",
+                    "127.0.0.1",
+                    "--port",
+                    str(agent_port),
+                    "--probe-port",
+                    "0",
+                    "--metrics-port",
+                    "0",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
             )
-            assert served_b > 0, "replica B never served: the balancer did not spread the load"
-            assert load.errors == [], load.errors[:5]
-            assert load.ok > 20, load.ok
-            assert load.write_errors == [], load.write_errors[:5]
-            assert len(load.acked_roles) > 3, load.acked_roles
-            # nothing acknowledged is lost: read back through the balancer (only replica A is left)
-            for name in load.acked_roles:
-                iam.get_role(RoleName=name)
-            listed = {
-                (x["namespace"], x["serviceAccount"])
-                for x in eks.get_paginator("list_pod_identity_associations")
-                .paginate(clusterName=CLUSTER)
-                .build_full_result()["associations"]
-            }
-            assert set(load.acked_assocs) <= listed
-            # a pod's SDK through podid agent -> the brokers -> the surviving replica
-            node = iam.create_access_key(UserName="broker")["AccessKey"]
-            agent_port = free_port()
-            env = clean_env()
-            env.update(
-                AWS_ACCESS_KEY_ID=node["AccessKeyId"],
-                AWS_SECRET_ACCESS_KEY=node["SecretAccessKey"],
+        try:
+            agent_url = f"http://127.0.0.1:{agent_port}/v1/credentials"
+            wait_http(agent_url, agent, agent_log)
+            token_file = write_token(tmp / "token", tokens[3])
+            pod_env = clean_env()
+            pod_env.update(
+                AWS_CONTAINER_CREDENTIALS_FULL_URI=agent_url,
+                AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=str(token_file),
+                AWS_ENDPOINT_URL=a.url,
                 AWS_REGION="us-east-1",
+                AWS_DEFAULT_REGION="us-east-1",
                 AWS_CONFIG_FILE="/dev/null",
                 AWS_SHARED_CREDENTIALS_FILE="/dev/null",
             )
-            agent_log = tmp / "agent.log"
-            with open(agent_log, "ab") as log:
-                agent = subprocess.Popen(
-                    [
-                        str(PODID),
-                        "agent",
-                        "-c",
-                        CLUSTER,
-                        "--endpoint",
-                        broker_url,
-                        "-b",
-                        "127.0.0.1",
-                        "--port",
-                        str(agent_port),
-                        "--probe-port",
-                        "0",
-                        "--metrics-port",
-                        "0",
-                    ],
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env=env,
-                )
-            try:
-                agent_url = f"http://127.0.0.1:{agent_port}/v1/credentials"
-                wait_http(agent_url, agent, agent_log)
-                token_file = write_token(tmp / "token", tokens[3])
-                pod_env = clean_env()
-                pod_env.update(
-                    AWS_CONTAINER_CREDENTIALS_FULL_URI=agent_url,
-                    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=str(token_file),
-                    AWS_ENDPOINT_URL=a.url,
-                    AWS_REGION="us-east-1",
-                    AWS_DEFAULT_REGION="us-east-1",
-                    AWS_CONFIG_FILE="/dev/null",
-                    AWS_SHARED_CREDENTIALS_FILE="/dev/null",
-                )
-                out = subprocess.run(
-                    ["aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text"],
-                    env=pod_env,
-                    capture_output=True,
-                    text=True,
-                    timeout=60,
-                    check=False,
-                )
-                assert out.returncode == 0, out.stderr + agent_log.read_text()
-                assert out.stdout.startswith(
-                    f"arn:aws:sts::{a.account_id}:assumed-role/pods-3/eks-replicas-pod-3-"
-                )
-            finally:
-                agent.terminate()
-                agent.wait(timeout=10)
-    finally:
-        for proc, _port, _log in (b1, b2):
-            if proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=10)
+            out = subprocess.run(
+                ["aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text"],
+                env=pod_env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert out.returncode == 0, out.stderr + agent_log.read_text()
+            assert out.stdout.startswith(
+                f"arn:aws:sts::{a.account_id}:assumed-role/pods-3/eks-replicas-pod-3-"
+            )
+        finally:
+            agent.terminate()
+            agent.wait(timeout=10)

@@ -179,13 +179,15 @@ def main() -> int:
         pg.start()
         try:
             print(f"AssumeRoleForPodIdentity via podid broker, {args.clients} clients x "
-                  f"{args.seconds:.0f} s, PostgreSQL store; baseline: the broker's upstream STS AssumeRole (6 session tags)")
+                  f"{args.seconds:.0f} s, PostgreSQL store; baseline: the broker's upstream STS AssumeRole "
+                  "(6 session tags)")
             print(f"{'replicas':>8} {'path':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
             for replicas in (1, 2):
                 with tempfile.TemporaryDirectory() as tmp:
                     res = broker_tier(Path(tmp), replicas, args.clients, args.seconds, pg.create_database())
                 report[f"replicas_{replicas}"] = res
-                rows = (("broker AssumeRoleForPodId.", res["broker"]), ("STS AssumeRole (baseline)", res["sts"]))
+                rows = (("broker AssumeRoleForPodId.", res["broker"]),
+                        ("STS AssumeRole (baseline)", res["sts"]))
                 for path, r in rows:
                     print(f"{replicas:>8} {path:<28} {r['rps']:>8.1f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
                           f"{r['errors']:>6}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from podid.cli import agent, audit, broker, iam, server, terraform
+from podid.cli import agent, audit, broker, iam, irsa, server, terraform
 
 app = typer.Typer(
     name="podid",
@@ -23,6 +23,7 @@ app.add_typer(audit.app, name="audit")
 agent.register(app)
 broker.register(app)
 app.add_typer(terraform.app, name="terraform")
+app.add_typer(irsa.app, name="irsa")
 
 
 @app.callback()

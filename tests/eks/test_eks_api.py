@@ -145,6 +145,21 @@ def test_addon_follows_agent_heartbeats(eks_server: PodidServer) -> None:
     r = httpx.post(unsigned.url, content=body, timeout=5)
     assert r.status_code == 403
     assert _status(srv, "addons") == "ACTIVE"
+    # a caller without eks-auth:AssumeRoleForPodIdentity on the cluster is refused (and nothing changes)
+    iam = srv.client("iam")
+    iam.create_user(UserName="no-heartbeat")
+    key = iam.create_access_key(UserName="no-heartbeat")["AccessKey"]
+    stranger = HttpHeartbeat(unsigned.url, region=srv.region, sign_with=boto3.Session(
+        aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+        region_name=srv.region))
+    stranger(tracker.status(stopped=True))  # answered 403 (HttpHeartbeat logs it)
+    assert _status(srv, "addons") == "ACTIVE"
+    # every heartbeat, accepted or refused, is in the audit log like any AWS call
+    beats = [e for e in srv.audit_events() if e.get("eventName") == "PodIdentityAgentHeartbeat"]
+    codes = {e.get("errorCode") for e in beats}
+    assert codes >= {None, "MissingAuthenticationToken", "AccessDeniedException"}, beats
+    ok = next(e for e in beats if e.get("errorCode") is None)
+    assert ok["eventSource"] == "eks-auth.amazonaws.com" and ok["userIdentity"]["userName"] == "addons-node"
 
     assert eks.list_addons(clusterName="addons")["addons"] == ["eks-pod-identity-agent"]
     versions = eks.describe_addon_versions(addonName="eks-pod-identity-agent")["addons"]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,6 +26,8 @@ from starlette.routing import Route
 from podid.eks import addons, ids
 from podid.eks.repo import ClusterRecord
 from podid.eks.service import EksService
+from podid.errors import ServiceError
+from podid.gateway.app import wire_request
 
 log = logging.getLogger("podid.eks")
 
@@ -34,6 +35,7 @@ EXTRA_KEY = "eks"
 HEARTBEAT_PATH = "/_podid/eks/clusters/{name}/agent-heartbeat"
 OIDC_PREFIX = "/clusters/{name}/oidc/id/{cluster}"   # cluster_routes resolves "{cluster}" = the issuer id
 MAX_HEARTBEAT_BYTES = 64 * 1024
+HEARTBEAT_INVALID = "InvalidHeartbeat"
 
 
 def service_for(state: Any) -> EksService:
@@ -74,50 +76,34 @@ def _heartbeat_endpoint(state: Any) -> Any:
     return endpoint
 
 
-def handle_heartbeat(state: Any, request: Request, body: bytes) -> Response:
-    """Authenticate, authorize and record one agent heartbeat."""
-    from podid.auth import signature
-    from podid.auth.authenticate import Authenticator
-    from podid.auth.errors import AuthError
-    from podid.errors import ServiceError
-    from podid.gateway.context import CallContext
-    from podid.protocol.wire import WireRequest
+def _refusal(exc: ServiceError) -> Response:
+    """A refused heartbeat: 403 for authentication and authorization, else the error's status."""
+    return _json(exc.status if exc.status != 400 or exc.code == HEARTBEAT_INVALID else 403, exc.message)
 
+
+def handle_heartbeat(state: Any, request: Request, body: bytes) -> Response:
+    """Authenticate, authorize and record one agent heartbeat through the gateway (audited as
+    ``eks-auth:PodIdentityAgentHeartbeat``)."""
     name = request.path_params["name"]
-    scope = request.scope
-    raw_path = scope.get("raw_path")
-    wire = WireRequest(
-        method=request.method,
-        raw_path=(raw_path.decode("latin-1") if raw_path else scope["path"]).split("?", 1)[0],
-        query=scope.get("query_string", b"").decode("latin-1"),
-        headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
-        body=body, scheme=scope.get("scheme", "http"),
-        client_ip=request.client.host if request.client else "")
-    parts = signature.extract(wire)
-    if parts is None:
-        return _json(403, "heartbeats must be SigV4-signed")
-    try:
-        caller = Authenticator(state.store, state.tokens).authenticate(wire, parts)
-    except AuthError as exc:
-        return _json(403, exc.message)
     svc = service_for(state)
-    ctx = CallContext(service="eks-auth", operation="PodIdentityAgentHeartbeat", params={}, caller=caller,
-                      region=parts.region, request_id=str(uuid.uuid4()), source_ip=wire.client_ip, app=state)
-    try:
-        ctx.authorize("eks-auth:AssumeRoleForPodIdentity",
-                      ids.cluster_arn(parts.region, svc.account_id, name))
-        cluster = svc.cluster(parts.region, name)
-    except ServiceError as exc:
-        return _json(exc.status if exc.status != 400 else 403, exc.message)
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return _json(400, "heartbeat body is not JSON")
-    parsed = addons.parse_heartbeat(doc) if isinstance(doc, dict) else None
-    if parsed is None:
-        return _json(400, "heartbeat is not an AgentStatus document")
-    if doc.get("clusterName") not in (None, name):
-        return _json(400, "heartbeat clusterName does not match the URL")
-    node, agent, status, reasons = parsed
-    svc.repo.record_heartbeat(cluster.pk, node_name=node, agent_id=agent, status=status, reasons=reasons)
-    return Response(status_code=204)
+
+    def record(ctx: Any) -> Response:
+        ctx.authorize("eks-auth:AssumeRoleForPodIdentity", ids.cluster_arn(ctx.region, svc.account_id, name))
+        cluster = svc.cluster(ctx.region, name)
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            raise ServiceError(HEARTBEAT_INVALID, "heartbeat body is not JSON", 400) from None
+        parsed = addons.parse_heartbeat(doc) if isinstance(doc, dict) else None
+        if parsed is None:
+            raise ServiceError(HEARTBEAT_INVALID, "heartbeat is not an AgentStatus document", 400)
+        if doc.get("clusterName") not in (None, name):
+            raise ServiceError(HEARTBEAT_INVALID, "heartbeat clusterName does not match the URL", 400)
+        node, agent, status, reasons = parsed
+        svc.repo.record_heartbeat(cluster.pk, node_name=node, agent_id=agent, status=status, reasons=reasons)
+        return Response(status_code=204)
+
+    gateway = request.app.state.gateway
+    return gateway.handle_endpoint(  # type: ignore[no-any-return]
+        wire_request(request, body), service="eks-auth", operation="PodIdentityAgentHeartbeat",
+        params={"clusterName": name}, fn=record, error_response=_refusal)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
@@ -150,6 +150,48 @@ class Gateway:
         deciding = ctx.decisions[-1].deciding if ctx is not None and ctx.decisions else None
         self._audit(service, operation, wire, parts, caller, params, request_id, error, decision, deciding,
                     ctx.audit_extra if ctx is not None else None)
+        return response
+
+    def handle_endpoint(self, wire: WireRequest, *, service: str, operation: str, params: dict[str, Any],
+                        fn: Callable[[CallContext], Response],
+                        error_response: Callable[[ServiceError], Response]) -> Response:
+        """A podid endpoint outside the AWS wire APIs (the add-on agent's heartbeat): the same SigV4
+        authentication, :class:`CallContext` (so ``ctx.authorize`` judges it) and audit event as an
+        AWS call; only the body format is the endpoint's own (``fn`` parses it, ``error_response``
+        shapes a refusal). SigV4 is required: there is no anonymous caller here."""
+        request_id = str(uuid.uuid4())
+        config = self.state.config
+        parts = signature.extract(wire)
+        caller: Caller | None = None
+        ctx: CallContext | None = None
+        decision, error = "not_evaluated", None
+        try:
+            if parts is None:
+                decision = "authentication_failed"
+                raise ServiceError("MissingAuthenticationToken", "Request is missing Authentication Token",
+                                   403)
+            try:
+                caller = self.authenticator.authenticate(wire, parts)
+            except AuthError as exc:
+                decision = "authentication_failed"
+                raise to_service_error(exc, service, "rest-json") from exc
+            ctx = CallContext(service=service, operation=operation, params=params, caller=caller,
+                              region=parts.region or config.region, request_id=request_id,
+                              source_ip=wire.client_ip, app=self.state,
+                              secure_transport=wire.scheme == "https",
+                              user_agent=wire.header("user-agent") or "")
+            response = fn(ctx)
+            if ctx.decisions:
+                decision = ctx.decisions[-1].outcome
+        except ServiceError as exc:
+            error = exc
+            if ctx is not None and ctx.decisions and ctx.decisions[-1].outcome != "allowed":
+                decision = ctx.decisions[-1].outcome
+            elif decision != "authentication_failed":
+                decision = "error"
+            response = error_response(exc)
+        deciding = ctx.decisions[-1].deciding if ctx is not None and ctx.decisions else None
+        self._audit(service, operation, wire, parts, caller, params, request_id, error, decision, deciding)
         return response
 
     def _dispatch(self, ctx: CallContext, wire: WireRequest, protocol: str) -> Response:

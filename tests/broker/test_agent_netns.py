@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from support.broker import BrokerWorld, Process, write_token
-from support.netns import AGENT_V4, AGENT_V6, NodeAndPod, netns_unavailable, node_and_pod
+from support.broker import BrokerWorld, write_token
+from support.netns import AGENT_V4, AGENT_V6, netns_unavailable
 from support.server import BIN, free_port
 
 REASON = netns_unavailable()
@@ -25,54 +24,35 @@ S3_LIST = {"Version": "2012-10-17",
            "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}
 
 
-def _wait_agent(net: NodeAndPod, url: str, agent: Process) -> None:
-    """Poll the agent's link-local address from the pod namespace (bounded)."""
-    code = f"import urllib.request as u\ntry: u.urlopen({url!r}, timeout=1)\nexcept Exception as e: print(e)"
-    for _ in range(60):
-        if agent.process.poll() is not None:
-            raise RuntimeError(agent.log())
-        out = subprocess.run([*net.in_pod(), str(BIN / "python"), "-c", code], capture_output=True,
-                             text=True, timeout=10, check=False)
-        if "Connection refused" not in out.stdout and "timed out" not in out.stdout:
-            return
-        time.sleep(0.25)
-    raise RuntimeError(f"agent at {url} not reachable from the pod namespace:\n{agent.log()}")
-
-
 def test_pod_namespace_gets_the_role_from_the_link_local_agent(world: BrokerWorld, tmp_path: Path) -> None:
     cluster = world.cluster("rc-netns")
     role_arn = world.role("rc-netns-reader", policy=S3_LIST)
     pod = world.pod(cluster, "web-1", namespace="shop", sa="reader")
     world.associate(cluster, "shop", "reader", role_arn)
     token_file = write_token(tmp_path / "token", pod.token)
-    with node_and_pod() as net, world.start_broker(cluster) as broker:
-        broker_in_node = free_port()
-        net.bridge(net.node, broker_in_node, broker.port)
+    with world.start_node_agent(cluster) as (net, broker, agent):
         aws_in_pod = free_port()
         net.bridge(net.pod, aws_in_pod, world.server.port)
-        with world.start_agent(cluster, f"http://127.0.0.1:{broker_in_node}", netns=net.node,
-                               extra=["--link-local"]) as agent:
-            _wait_agent(net, f"http://{AGENT_V4}/v1/credentials", agent)
-            prefix = (f"arn:aws:sts::{world.server.account_id}:assumed-role/rc-netns-reader/"
-                      "eks-rc-netns-web-1-")
-            for host in (AGENT_V4, f"[{AGENT_V6}]"):
-                env_url = f"http://{host}"
-                cli = world.aws_as_pod(env_url, token_file, "sts", "get-caller-identity", "--output", "json",
-                                       "--endpoint-url", f"http://127.0.0.1:{aws_in_pod}",
-                                       prefix=net.in_pod())
-                assert cli.returncode == 0, cli.stderr + agent.log() + broker.log()
-                assert json.loads(cli.stdout)["Arn"].startswith(prefix)
-            py = world.boto3_as_pod(f"http://{AGENT_V4}", token_file, prefix=[
-                *net.in_pod(), "env", f"AWS_ENDPOINT_URL=http://127.0.0.1:{aws_in_pod}"])
-            assert py.returncode == 0, py.stderr + agent.log()
-            assert py.stdout.strip().startswith(prefix)
-            denied = world.aws_as_pod(f"http://{AGENT_V4}", token_file, "iam", "list-users",
-                                      "--endpoint-url", f"http://127.0.0.1:{aws_in_pod}", prefix=net.in_pod())
-            assert denied.returncode != 0 and "AccessDenied" in denied.stderr
-            # the agent's addresses exist only in the node namespace, not in the host's
-            host = subprocess.run(["ip", "-o", "addr"], capture_output=True, text=True, timeout=10,
-                                  check=True)
-            assert AGENT_V4 not in host.stdout and AGENT_V6 not in host.stdout
+        prefix = (f"arn:aws:sts::{world.server.account_id}:assumed-role/rc-netns-reader/"
+                  "eks-rc-netns-web-1-")
+        for host in (AGENT_V4, f"[{AGENT_V6}]"):
+            env_url = f"http://{host}"
+            cli = world.aws_as_pod(env_url, token_file, "sts", "get-caller-identity", "--output", "json",
+                                   "--endpoint-url", f"http://127.0.0.1:{aws_in_pod}",
+                                   prefix=net.in_pod())
+            assert cli.returncode == 0, cli.stderr + agent.log() + broker.log()
+            assert json.loads(cli.stdout)["Arn"].startswith(prefix)
+        py = world.boto3_as_pod(f"http://{AGENT_V4}", token_file, prefix=[
+            *net.in_pod(), "env", f"AWS_ENDPOINT_URL=http://127.0.0.1:{aws_in_pod}"])
+        assert py.returncode == 0, py.stderr + agent.log()
+        assert py.stdout.strip().startswith(prefix)
+        denied = world.aws_as_pod(f"http://{AGENT_V4}", token_file, "iam", "list-users",
+                                  "--endpoint-url", f"http://127.0.0.1:{aws_in_pod}", prefix=net.in_pod())
+        assert denied.returncode != 0 and "AccessDenied" in denied.stderr
+        # the agent's addresses exist only in the node namespace, not in the host's
+        host = subprocess.run(["ip", "-o", "addr"], capture_output=True, text=True, timeout=10,
+                              check=True)
+        assert AGENT_V4 not in host.stdout and AGENT_V6 not in host.stdout
 
 
 def test_forged_token_from_the_pod_namespace_is_refused(world: BrokerWorld, tmp_path: Path) -> None:
@@ -82,19 +62,14 @@ def test_forged_token_from_the_pod_namespace_is_refused(world: BrokerWorld, tmp_
     world.associate(cluster, "shop", "reader", role_arn)
     head, body, _sig = pod.token.split(".")
     token_file = write_token(tmp_path / "forged", f"{head}.{body}.{'A' * 43}")
-    with node_and_pod() as net, world.start_broker(cluster) as broker:
-        broker_in_node = free_port()
-        net.bridge(net.node, broker_in_node, broker.port)
-        with world.start_agent(cluster, f"http://127.0.0.1:{broker_in_node}", netns=net.node,
-                               extra=["--link-local"]) as agent:
-            _wait_agent(net, f"http://{AGENT_V4}/v1/credentials", agent)
-            code = ("import urllib.request as u, urllib.error as e\n"
-                    f"r = u.Request('http://{AGENT_V4}/v1/credentials', headers={{'Authorization': "
-                    f"open({str(token_file)!r}).read()}})\n"
-                    "try: u.urlopen(r, timeout=10); print('200')\n"
-                    "except e.HTTPError as x: print(x.code, x.read().decode())")
-            out = subprocess.run([*net.in_pod(), str(BIN / "python"), "-c", code], capture_output=True,
-                                 text=True, timeout=30, check=False)
-            status = out.stdout.split(" ", 1)[0]
-            assert status in ("400", "401", "403"), out.stdout + out.stderr + agent.log()
-            assert "AccessKeyId" not in out.stdout
+    with world.start_node_agent(cluster) as (net, _broker, agent):
+        code = ("import urllib.request as u, urllib.error as e\n"
+                f"r = u.Request('http://{AGENT_V4}/v1/credentials', headers={{'Authorization': "
+                f"open({str(token_file)!r}).read()}})\n"
+                "try: u.urlopen(r, timeout=10); print('200')\n"
+                "except e.HTTPError as x: print(x.code, x.read().decode())")
+        out = subprocess.run([*net.in_pod(), str(BIN / "python"), "-c", code], capture_output=True,
+                             text=True, timeout=30, check=False)
+        status = out.stdout.split(" ", 1)[0]
+        assert status in ("400", "401", "403"), out.stdout + out.stderr + agent.log()
+        assert "AccessKeyId" not in out.stdout

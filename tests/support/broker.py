@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from support.eks import add_pod, node_credentials, open_store, pod_token
+from support.netns import AGENT_V4, NodeAndPod, node_and_pod
 from support.server import BIN, PODID, PodidServer, clean_env, free_port
 
 BROKER_USER = "pod-identity-broker"
@@ -197,6 +198,18 @@ class BrokerWorld:
         yield from self._run(args, port, f"agent-{port}.log", env, None, url=f"http://{host}:{port}",
                              ready=not netns)
 
+    @contextlib.contextmanager
+    def start_node_agent(self, cluster: str) -> Iterator[tuple[NodeAndPod, Process, Process]]:
+        """A node as on a real cluster: ``podid agent --link-local`` in a node namespace (its broker,
+        on the host's loopback, bridged in), reachable from the pod namespace at 169.254.170.23."""
+        with node_and_pod() as net, self.start_broker(cluster) as broker:
+            broker_in_node = free_port()
+            net.bridge(net.node, broker_in_node, broker.port)
+            with self.start_agent(cluster, f"http://127.0.0.1:{broker_in_node}", netns=net.node,
+                                  extra=["--link-local"]) as agent:
+                _wait_from_pod(net, f"http://{AGENT_V4}/v1/credentials", agent)
+                yield net, broker, agent
+
     def _run(self, args: list[str], port: int, log_name: str, env: dict[str, str], probe: str | None,
              *, url: str | None = None, ready: bool = True) -> Iterator[Process]:
         log_path = self.tmp / log_name
@@ -231,6 +244,20 @@ class BrokerWorld:
         return subprocess.run([*prefix, str(BIN / "python"), "-c", code],
                               env=self.pod_env(agent_url, token_file), capture_output=True, text=True,
                               timeout=60, check=False)
+
+
+def _wait_from_pod(net: NodeAndPod, url: str, agent: Process) -> None:
+    """Poll ``url`` from the pod namespace until the agent answers (bounded)."""
+    code = f"import urllib.request as u\ntry: u.urlopen({url!r}, timeout=1)\nexcept Exception as e: print(e)"
+    for _ in range(60):
+        if agent.process.poll() is not None:
+            raise RuntimeError(agent.log())
+        out = subprocess.run([*net.in_pod(), str(BIN / "python"), "-c", code], capture_output=True,
+                             text=True, timeout=10, check=False)
+        if "Connection refused" not in out.stdout and "timed out" not in out.stdout:
+            return
+        time.sleep(0.25)
+    raise RuntimeError(f"agent at {url} not reachable from the pod namespace:\n{agent.log()}")
 
 
 def write_token(path: Path, token: str) -> Path:

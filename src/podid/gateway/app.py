@@ -130,9 +130,7 @@ class Gateway:
                 user_agent=wire.header("user-agent") or "",
             )
             response = self._dispatch(ctx, wire, protocol)
-            if ctx.decisions:
-                decision = "allowed" if all(d.outcome == "allowed" for d in ctx.decisions) else \
-                    ctx.decisions[-1].outcome
+            decision = _decision(ctx, decision)
         except ServiceError as exc:
             error = exc
         except Exception:
@@ -140,10 +138,7 @@ class Gateway:
             error = ServiceError("InternalFailure", "The request processing has failed because of an unknown "
                                  "error, exception or failure.", 500, sender_fault=False)
         if error is not None:
-            if ctx is not None and ctx.decisions and ctx.decisions[-1].outcome != "allowed":
-                decision = ctx.decisions[-1].outcome
-            elif decision != "authentication_failed":
-                decision = "error"
+            decision = _error_decision(ctx, decision)
             prebuilt = getattr(error, "response", None)  # a service-shaped error built by a forwarder
             response = prebuilt if isinstance(prebuilt, Response) else \
                 serialize_error(service, operation, error, wire, request_id)
@@ -181,14 +176,10 @@ class Gateway:
                               secure_transport=wire.scheme == "https",
                               user_agent=wire.header("user-agent") or "")
             response = fn(ctx)
-            if ctx.decisions:
-                decision = ctx.decisions[-1].outcome
+            decision = _decision(ctx, decision)
         except ServiceError as exc:
             error = exc
-            if ctx is not None and ctx.decisions and ctx.decisions[-1].outcome != "allowed":
-                decision = ctx.decisions[-1].outcome
-            elif decision != "authentication_failed":
-                decision = "error"
+            decision = _error_decision(ctx, decision)
             response = error_response(exc)
         deciding = ctx.decisions[-1].deciding if ctx is not None and ctx.decisions else None
         self._audit(service, operation, wire, parts, caller, params, request_id, error, decision, deciding)
@@ -225,6 +216,20 @@ class Gateway:
             self.state.audit.write(event)
         except Exception:  # the audit log must never take a request down with it
             log.exception("could not write the audit event of request %s", request_id)
+
+
+def _decision(ctx: CallContext, default: str) -> str:
+    """The audit decision of a call that succeeded: allowed when every authorization was."""
+    if not ctx.decisions:
+        return default
+    return "allowed" if all(d.outcome == "allowed" for d in ctx.decisions) else ctx.decisions[-1].outcome
+
+
+def _error_decision(ctx: CallContext | None, decision: str) -> str:
+    """The audit decision of a call that failed: the refusing authorization, else ``error``."""
+    if ctx is not None and ctx.decisions and ctx.decisions[-1].outcome != "allowed":
+        return ctx.decisions[-1].outcome
+    return decision if decision == "authentication_failed" else "error"
 
 
 def build_app(state: AppState) -> Starlette:

@@ -21,6 +21,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from podid.oidc.discovery import discovery_document
+
 DISCOVERY_KEY = ".well-known/openid-configuration"
 JWKS_KEY = "keys.json"
 PUBLIC_SID = "PodidIrsaIssuerDiscovery"
@@ -54,15 +56,7 @@ def issuer_documents(issuer: str, jwks: dict[str, Any]) -> IssuerDocuments:
     issuer = issuer.rstrip("/")
     if not issuer.startswith("https://"):
         raise ValueError("IAM OIDC providers need an https:// issuer URL")
-    discovery = {
-        "issuer": issuer,
-        "jwks_uri": f"{issuer}/{JWKS_KEY}",
-        "authorization_endpoint": "urn:kubernetes:programmatic_authorization",
-        "response_types_supported": ["id_token"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "claims_supported": ["sub", "iss"],
-    }
+    discovery = discovery_document(issuer) | {"jwks_uri": f"{issuer}/{JWKS_KEY}"}
     return IssuerDocuments(issuer, discovery, {"keys": keys})
 
 

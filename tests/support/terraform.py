@@ -68,8 +68,8 @@ class Terraform:
     def for_server(cls, workdir: Path, server: PodidServer) -> Terraform:
         exe, plugins = require_terraform()
         workdir.mkdir(parents=True, exist_ok=True)
-        block = subprocess.run([str(BIN / "podid"), "terraform", "provider-block", "--state",
-                                str(server.state_dir)], capture_output=True, text=True, check=True, timeout=60)
+        cmd = [str(BIN / "podid"), "terraform", "provider-block", "--state", str(server.state_dir)]
+        block = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60)
         (workdir / "podid_provider.tf").write_text(block.stdout)
         rc = workdir / "terraformrc"
         rc.write_text("")
@@ -77,7 +77,8 @@ class Terraform:
         env.update(TF_CLI_CONFIG_FILE=str(rc), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
         return cls(workdir, env, exe, plugins)
 
-    def run(self, *args: str, check: bool = True, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, check: bool = True,
+            timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
         done = subprocess.run([self.exe, *args, "-no-color"], cwd=self.workdir, env=self.env,
                               capture_output=True, text=True, timeout=timeout)
         if check and done.returncode != 0:

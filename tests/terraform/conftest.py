@@ -4,6 +4,7 @@ each test runs its own module through apply -> plan -> destroy and leaves the se
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from support.kubectl import require_kubectl
 from support.server import PodidServer, start_podid
-from support.terraform import require_terraform
+from support.terraform import Terraform, require_terraform
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "terraform"
 CLUSTERS = ("lab", "kkamji-al2023")
@@ -41,3 +42,12 @@ def sh(srv: PodidServer, command: str, *, timeout: float = 120) -> str:
                           capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
     return done.stdout
+
+
+def module(tmp_path: Path, srv: PodidServer, name: str) -> Terraform:
+    """A copy of tests/data/terraform/NAME with podid's provider block, initialised."""
+    work = tmp_path / name
+    shutil.copytree(DATA / name, work)
+    tf = Terraform.for_server(work, srv)
+    tf.init()
+    return tf

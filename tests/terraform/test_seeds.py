@@ -5,21 +5,11 @@ leaves nothing."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from support.server import PodidServer
-from support.terraform import Terraform
-from terraform.conftest import CLUSTERS, DATA, sh
+from terraform.conftest import CLUSTERS, DATA, module, sh
 from terraform.inventory import inventory
-
-
-def _module(tmp_path: Path, srv: PodidServer, name: str) -> Terraform:
-    work = tmp_path / name
-    shutil.copytree(DATA / name, work)
-    tf = Terraform.for_server(work, srv)
-    tf.init()
-    return tf
 
 
 def _caller_arn_in_pod(srv: PodidServer, ns: str, pod: str, sa: str) -> str:
@@ -30,7 +20,8 @@ def _caller_arn_in_pod(srv: PodidServer, ns: str, pod: str, sa: str) -> str:
     sh(srv, f"echo '{json.dumps(manifest)}' | kubectl apply -f -")
     sh(srv, f"kubectl -n {ns} wait --for=condition=Ready pod/{pod} --timeout=60s")
     try:
-        return sh(srv, f"kubectl exec -n {ns} {pod} -- aws sts get-caller-identity --query Arn --output text").strip()
+        return sh(srv, f"kubectl exec -n {ns} {pod} -- "
+                       "aws sts get-caller-identity --query Arn --output text").strip()
     finally:
         sh(srv, f"kubectl -n {ns} delete pod {pod} --wait=true --timeout=60s")
 
@@ -40,7 +31,7 @@ def test_seed000_policy_document_role_addon_association(tf_server: PodidServer, 
     before = inventory(srv, CLUSTERS)
     sh(srv, "kubectl create namespace lab --dry-run=client -o yaml | kubectl apply -f -")
     sh(srv, f"kubectl apply -f {DATA / 'seed000' / 'serviceaccount.yaml'}")
-    tf = _module(tmp_path, srv, "seed000")
+    tf = module(tmp_path, srv, "seed000")
     tf.apply()
     tf.assert_no_changes()
 
@@ -66,7 +57,7 @@ def test_seed002_verbatim(tf_server: PodidServer, tmp_path: Path) -> None:
     sh(srv, f"aws eks update-kubeconfig --name kkamji-al2023 --kubeconfig {tmp_path / 'kkamji.kubeconfig'}")
     kubectl = f"KUBECONFIG={tmp_path / 'kkamji.kubeconfig'} kubectl"
     sh(srv, f"{kubectl} apply -f {DATA / 'seed002' / 'kkamji-service-account.yaml'}")
-    tf = _module(tmp_path, srv, "seed002")
+    tf = module(tmp_path, srv, "seed002")
     tf.apply()
     tf.assert_no_changes()
 

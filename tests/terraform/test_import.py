@@ -19,7 +19,8 @@ def test_import_existing_role_and_association(tf_server: PodidServer, tmp_path: 
     srv = tf_server
     before = inventory(srv, CLUSTERS)
     iam, eks = srv.client("iam"), srv.client("eks")
-    role_arn = iam.create_role(RoleName="legacy-app", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    trust = json.dumps(TRUST)
+    role_arn = iam.create_role(RoleName="legacy-app", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
     assoc = eks.create_pod_identity_association(clusterName="lab", namespace="legacy",
                                                 serviceAccount="legacy-app", roleArn=role_arn)["association"]
     tf = module(tmp_path, srv, "import")

@@ -31,11 +31,13 @@ def test_irsa_oidc_provider_from_cluster_issuer(tf_server: PodidServer, tmp_path
     sts = srv.client("sts")
     try:
         token = sh(srv, "kubectl -n lab create token irsa-reader --audience sts.amazonaws.com").strip()
-        got = sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="irsa", WebIdentityToken=token)
+        got = sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="irsa",
+                                                WebIdentityToken=token)
         assert got["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{srv.account_id}:assumed-role/irsa-reader/irsa"
         other = sh(srv, "kubectl -n lab create token someone-else --audience sts.amazonaws.com").strip()
         with pytest.raises(sts.exceptions.ClientError, match="AccessDenied"):
-            sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="other", WebIdentityToken=other)
+            sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="other",
+                                              WebIdentityToken=other)
     finally:
         sh(srv, "kubectl -n lab delete serviceaccount irsa-reader someone-else")
 

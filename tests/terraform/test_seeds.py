@@ -41,6 +41,13 @@ def test_seed000_policy_document_role_addon_association(tf_server: PodidServer, 
     doc = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
     doc = json.loads(doc) if isinstance(doc, str) else doc
     assert doc["Statement"][0]["Condition"] == {"StringLike": {"s3:prefix": "allowed/*"}}
+    # `podid plan` (no provider) renders the documents the provider sent
+    planned = json.loads(sh(srv, f"podid plan -f {tf.workdir} -o json"))
+    by_address = {p["address"]: p["document"] for p in planned["policies"]}
+    assert by_address["aws_iam_policy.s3_reader.policy"] == doc
+    trust = iam.get_role(RoleName="lab-lab-s3-reader")["Role"]["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    assert by_address["aws_iam_role.s3_reader.assume_role_policy"] == trust
     assert srv.client("eks").describe_addon(clusterName="lab", addonName="eks-pod-identity-agent")[
         "addon"]["status"] == "ACTIVE"
     who = _caller_arn_in_pod(srv, "lab", "s3-reader-test", "s3-reader")

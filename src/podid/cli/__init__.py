@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from podid.cli import agent, audit, broker, iam, irsa, server, terraform
+from podid.cli import agent, audit, broker, iam, irsa, plan, server, terraform
 
 app = typer.Typer(
     name="podid",
@@ -22,6 +22,7 @@ server.register(app)
 app.add_typer(audit.app, name="audit")
 agent.register(app)
 broker.register(app)
+plan.register(app)
 app.add_typer(terraform.app, name="terraform")
 app.add_typer(irsa.app, name="irsa")
 

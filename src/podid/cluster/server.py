@@ -40,6 +40,8 @@ from podid.cluster import pki
 from podid.cluster.admission import REASON_LATE_ASSOCIATION, late_association_message, pod_identity_hook
 from podid.cluster.authn import cluster_authenticator
 from podid.cluster.kubeserver import PREFIX, ClusterRouter, KubeServer
+from podid.cluster.webhookconfig import ensure_webhook_configuration
+from podid.controllers import Controllers
 from podid.eks.addons import POD_IDENTITY_AGENT
 from podid.eks.repo import ClusterRecord
 from podid.eks.server import service_for
@@ -96,6 +98,7 @@ class Mounted:
     agent_port: int
     runtime: Any = None              # podid.runtime.ProcessRuntime when available
     agent: Any = None                # podid.cluster.node.NodeAgent while the add-on exists
+    controllers: Controllers | None = None   # Deployment/ReplicaSet/Job/GC loops
     notified: set[tuple[str, str]] = field(default_factory=set)   # (pod uid, association id)
 
 
@@ -163,12 +166,16 @@ class ClusterManager:
                                          admin_arns=self.admin_arns)
             app = create_cluster_api(record.name, store, auth, [hook], issuer, runtime=runtime,
                                      ca_pem=self.cert.ca_pem)
-            m = Mounted(record, app, app.state.cluster, issuer, agent_port, runtime)
+            m = Mounted(record, app, app.state.cluster, issuer, agent_port, runtime,
+                        controllers=Controllers(app.state.cluster))
+            ensure_webhook_configuration(m.cluster, self.cert.ca_pem)
             self.mounted[record.name] = m
             self.router.add(record.name, app)
             self.write_kubeconfig()
             if self._started and runtime is not None:
                 runtime.recover()
+            if self._started and m.controllers is not None:
+                m.controllers.start()
             log.info("cluster %s: Kubernetes API at %s", record.name, self.endpoint(record.name))
             return m
 
@@ -190,6 +197,8 @@ class ClusterManager:
             del self.mounted[record.name]
             self.router.remove(record.name)
             self._stop_agent(m)
+            if m.controllers is not None:
+                m.controllers.stop()
             if m.runtime is not None:
                 m.runtime.close(grace=1.0)
             _purge(self.state.store.engine, record.name)
@@ -304,6 +313,8 @@ class ClusterManager:
             for m in list(self.mounted.values()):
                 if m.runtime is not None:
                     m.runtime.recover()
+                if m.controllers is not None:
+                    m.controllers.start()
         with contextlib.suppress(Exception):
             self.reconcile()
         self._thread = threading.Thread(target=self._loop, name="podid-cluster-reconciler", daemon=True)
@@ -315,6 +326,8 @@ class ClusterManager:
             self._thread.join(10)
         with self._lock:
             for m in list(self.mounted.values()):
+                if m.controllers is not None:
+                    m.controllers.stop()
                 self._stop_agent(m)
                 with contextlib.suppress(Exception):
                     ds.set_ready(m.cluster, False)

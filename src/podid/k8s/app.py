@@ -21,7 +21,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from podid.k8s import discovery, errors, openapi
+from podid.k8s import discovery, errors, openapi, scale
 from podid.k8s.admission import AdmissionHook
 from podid.k8s.auth import Authenticator, UserInfo
 from podid.k8s.cluster import Cluster, WriteOptions
@@ -230,6 +230,8 @@ class ClusterAPI:
             opts = self._opts(request, user, "kube-apiserver")
             out = await run_in_threadpool(c.create_token, t.namespace or "", t.name or "", body, opts)
             return JSONResponse(out, status_code=201)
+        if t.subresource == "scale" and t.name is not None:
+            return await self.scale(request, t, user)
         if rt.resource == "selfsubjectreviews":   # `kubectl auth whoami`
             if method != "POST":
                 raise errors.method_not_allowed()
@@ -280,6 +282,22 @@ class ClusterAPI:
             )
             return self._respond(request, obj, 200)
         raise errors.method_not_allowed()
+
+    async def scale(self, request: Request, t: Target, user: UserInfo | None) -> Response:
+        c, name = self.cluster, t.name or ""
+        if request.method == "GET":
+            out = await run_in_threadpool(scale.get_scale, c, t.rt, t.namespace, name)
+            return JSONResponse(out)
+        body = await read_body(request)
+        opts = self._opts(request, user, "unknown")
+        if request.method == "PUT":
+            out = await run_in_threadpool(scale.replace_scale, c, t.rt, t.namespace, name, body, opts)
+        elif request.method == "PATCH":
+            ctype = request.headers.get("content-type", "").split(";")[0].strip()
+            out = await run_in_threadpool(scale.patch_scale, c, t.rt, t.namespace, name, ctype, body, opts)
+        else:
+            raise errors.method_not_allowed()
+        return self._respond(request, out, 200, opts)
 
     def _matcher(self, request: Request, t: Target) -> Any:
         labels = parse_label_selector(request.query_params.get("labelSelector"))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from podid.k8s import errors, fields, patch, schema
+from podid.k8s import errors, fields, ownership, patch, schema
 from podid.k8s.admission import AdmissionHook, AdmissionRequest, run_hooks
 from podid.k8s.defaults import apply_defaults
 from podid.k8s.meta import metadata, now_rfc3339, parse_rv, prepare_new, random_suffix
@@ -27,7 +27,8 @@ from podid.k8s.validation import validate
 
 BOOT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 SA_TOKEN_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
-STATUS_RESOURCES = frozenset({"pods", "deployments", "daemonsets", "namespaces"})
+STATUS_RESOURCES = frozenset({"pods", "deployments", "daemonsets", "namespaces", "replicasets", "jobs"})
+GENERATION_RESOURCES = frozenset({"deployments", "daemonsets", "replicasets", "jobs"})
 
 
 def _core(resource: str) -> ResourceType:
@@ -337,7 +338,7 @@ class Cluster:
         if subresource is None and rt.resource == "pods":
             new, _ = self._admit(rt, "UPDATE", meta.get("namespace", ""), new, old, opts)
         self._invalid(rt, new, old)
-        if rt.resource in ("deployments", "daemonsets") and new.get("spec") != old.get("spec"):
+        if rt.resource in GENERATION_RESOURCES and new.get("spec") != old.get("spec"):
             meta["generation"] = int(old_meta.get("generation") or 1) + 1
         fields.record_update(old, new, opts.manager, rt.api_version, subresource)
         if opts.dry_run:
@@ -478,7 +479,7 @@ class Cluster:
         if rt.resource == "pods":
             new, _ = self._admit(rt, "UPDATE", meta.get("namespace", ""), new, old, opts)
         self._invalid(rt, new, old)
-        if rt.resource in ("deployments", "daemonsets") and new.get("spec") != old.get("spec"):
+        if rt.resource in GENERATION_RESOURCES and new.get("spec") != old.get("spec"):
             meta["generation"] = int(old["metadata"].get("generation") or 1) + 1
         meta["managedFields"] = managed
         if opts.dry_run or new == old:
@@ -514,6 +515,10 @@ class Cluster:
                 f"Precondition failed: ResourceVersion in precondition: {pre['resourceVersion']}, "
                 f"ResourceVersion in object meta: {obj['metadata'].get('resourceVersion')}",
             )
+        policy = ownership.propagation_policy(options)
+        if policy not in ownership.POLICIES:
+            raise errors.invalid("DeleteOptions", "", "", [errors.unsupported_value(
+                "propagationPolicy", policy, ownership.POLICIES)])
         if dry_run:
             return obj
         if rt.resource == "pods":
@@ -522,6 +527,24 @@ class Cluster:
             if name in BOOT_NAMESPACES:
                 raise errors.forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted')
             self._cascade_namespace(name)
+            return self._remove(rt, obj)
+        meta = obj["metadata"]
+        if meta.get("deletionTimestamp"):      # already being deleted (foreground): nothing more to do
+            return obj
+        if policy == "Orphan":
+            ownership.orphan(self.store, obj)
+        elif policy == "Foreground":
+            meta["deletionTimestamp"] = now_rfc3339()
+            meta["deletionGracePeriodSeconds"] = 0
+            meta["finalizers"] = [*(meta.get("finalizers") or []), ownership.FOREGROUND]
+            try:
+                return self.store.update(rt.group, rt.resource, obj, parse_rv(meta.get("resourceVersion")))
+            except (ConflictError, NotFoundError) as exc:
+                raise errors.stale_conflict(rt.resource, rt.group, name) from exc
+        if meta.get("finalizers"):
+            meta["deletionTimestamp"] = now_rfc3339()
+            meta["deletionGracePeriodSeconds"] = 0
+            return self.store.update(rt.group, rt.resource, obj, parse_rv(meta.get("resourceVersion")))
         return self._remove(rt, obj)
 
     def _remove(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:

@@ -128,6 +128,51 @@ def workload(obj: dict[str, Any]) -> None:
     meta.setdefault("generation", 1)
 
 
+def replicaset(obj: dict[str, Any]) -> None:
+    """ReplicaSet: the pod template and ``replicas: 1``."""
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    tmpl = spec.get("template")
+    if isinstance(tmpl, dict) and isinstance(tmpl.get("spec"), dict):
+        pod_spec(tmpl["spec"])
+    spec.setdefault("replicas", 1)
+    obj.setdefault("status", {"replicas": 0})
+    obj.setdefault("metadata", {}).setdefault("generation", 1)
+
+
+def job(obj: dict[str, Any]) -> None:
+    """Job: completions/parallelism 1, backoffLimit 6, NonIndexed, and the selector the API server
+    generates from the Job's uid (``batch.kubernetes.io/controller-uid``) with its template labels."""
+    spec = obj.setdefault("spec", {})
+    meta = obj.setdefault("metadata", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("parallelism", 1)
+    spec.setdefault("completions", 1)
+    spec.setdefault("backoffLimit", 6)
+    spec.setdefault("completionMode", "NonIndexed")
+    spec.setdefault("suspend", False)
+    spec.setdefault("manualSelector", False)
+    spec.setdefault("podReplacementPolicy", "TerminatedOrFailed")
+    tmpl = spec.get("template")
+    uid, name = meta.get("uid"), meta.get("name")
+    if uid and not spec.get("selector") and isinstance(tmpl, dict):
+        spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
+        labels = tmpl.setdefault("metadata", {}).setdefault("labels", {})
+        for key in ("batch.kubernetes.io/controller-uid", "controller-uid"):
+            labels.setdefault(key, uid)
+        for key in ("batch.kubernetes.io/job-name", "job-name"):
+            labels.setdefault(key, name)
+    if isinstance(tmpl, dict) and isinstance(tmpl.get("spec"), dict):
+        restart = tmpl["spec"].get("restartPolicy")
+        pod_spec(tmpl["spec"])
+        if restart is None:
+            tmpl["spec"].pop("restartPolicy", None)   # required for Jobs: validation says so
+    obj.setdefault("status", {})
+    meta.setdefault("generation", 1)
+
+
 def namespace(obj: dict[str, Any]) -> None:
     obj.setdefault("spec", {"finalizers": ["kubernetes"]})
     obj.setdefault("status", {"phase": "Active"})
@@ -150,6 +195,8 @@ DEFAULTERS: dict[str, Defaulter] = {
     "pods": pod,
     "deployments": workload,
     "daemonsets": workload,
+    "replicasets": replicaset,
+    "jobs": job,
     "namespaces": namespace,
     "secrets": secret,
 }

@@ -42,6 +42,8 @@ class ResourceType:
 CORE = ""
 APPS = "apps"
 AUTHN = "authentication.k8s.io"
+BATCH = "batch"
+ADMISSIONREG = "admissionregistration.k8s.io"
 
 RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(
@@ -99,8 +101,22 @@ RESOURCES: tuple[ResourceType, ...] = (
         "deployment",
         ("deploy",),
         categories=("all",),
-        subresources=("status",),
+        subresources=("scale", "status"),
     ),
+    ResourceType(
+        APPS,
+        "v1",
+        "replicasets",
+        "ReplicaSet",
+        True,
+        "replicaset",
+        ("rs",),
+        categories=("all",),
+        subresources=("scale", "status"),
+    ),
+    ResourceType(BATCH, "v1", "jobs", "Job", True, "job", (), categories=("all",), subresources=("status",)),
+    ResourceType(ADMISSIONREG, "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", False,
+                 "mutatingwebhookconfiguration", ("mutatingwebhookconfiguration",)),
     ResourceType(AUTHN, "v1", "tokenreviews", "TokenReview", False, "tokenreview", (), ("create",)),
     ResourceType(AUTHN, "v1", "selfsubjectreviews", "SelfSubjectReview", False, "selfsubjectreview", (),
                  ("create",)),
@@ -113,9 +129,14 @@ SUBRESOURCE_KINDS = {
     ("pods", "status"): ("", "v1", "Pod", ("get", "patch", "update")),
     ("daemonsets", "status"): ("apps", "v1", "DaemonSet", ("get", "patch", "update")),
     ("deployments", "status"): ("apps", "v1", "Deployment", ("get", "patch", "update")),
+    ("deployments", "scale"): ("autoscaling", "v1", "Scale", ("get", "patch", "update")),
+    ("replicasets", "status"): ("apps", "v1", "ReplicaSet", ("get", "patch", "update")),
+    ("replicasets", "scale"): ("autoscaling", "v1", "Scale", ("get", "patch", "update")),
+    ("jobs", "status"): ("batch", "v1", "Job", ("get", "patch", "update")),
 }
 
-GROUP_VERSIONS: tuple[tuple[str, str], ...] = ((APPS, "v1"), (AUTHN, "v1"))
+GROUP_VERSIONS: tuple[tuple[str, str], ...] = (
+    (APPS, "v1"), (AUTHN, "v1"), (BATCH, "v1"), (ADMISSIONREG, "v1"))
 
 
 def find(group: str, version: str, resource: str) -> ResourceType | None:

@@ -57,6 +57,10 @@ KIND_MODELS: dict[tuple[str, str], str] = {
     ("v1", "Event"): "CoreV1Event",
     ("apps/v1", "DaemonSet"): "V1DaemonSet",
     ("apps/v1", "Deployment"): "V1Deployment",
+    ("apps/v1", "ReplicaSet"): "V1ReplicaSet",
+    ("batch/v1", "Job"): "V1Job",
+    ("autoscaling/v1", "Scale"): "V1Scale",
+    ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"): "V1MutatingWebhookConfiguration",
     ("authentication.k8s.io/v1", "TokenReview"): "V1TokenReview",
     ("authentication.k8s.io/v1", "TokenRequest"): "AuthenticationV1TokenRequest",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "V1SelfSubjectReview",
@@ -76,6 +80,13 @@ def definition_name(model: str) -> str:
         return f"io.k8s.api.apps.v1.{short}"
     if short in _AUTHN:
         return f"io.k8s.api.authentication.v1.{short}"
+    if short.startswith(("Job", "PodFailurePolicy", "SuccessPolicy", "UncountedTerminatedPods")):
+        return f"io.k8s.api.batch.v1.{short}"
+    if short.startswith(("Scale",)):
+        return f"io.k8s.api.autoscaling.v1.{short}"
+    if short.startswith(("MutatingWebhook", "RuleWithOperations", "MatchCondition")) or short in (
+            "WebhookClientConfig", "ServiceReference"):
+        return f"io.k8s.api.admissionregistration.v1.{short}"
     return f"io.k8s.api.core.v1.{short}"
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from podid.k8s import workload_tables
 from podid.k8s.meta import parse_time
 
 Column = tuple[str, str, str, int]  # name, type, format, priority
@@ -235,6 +236,7 @@ TABLES: dict[str, tuple[list[Column], Callable[[dict[str, Any]], Row]]] = {
         _daemonset,
     ),
 }
+TABLES.update(workload_tables.tables(age, human_duration))
 DEFAULT_TABLE: tuple[list[Column], Callable[[dict[str, Any]], Row]] = (
     [_c("Name", fmt="name"), _c("Created At", typ="date")],
     lambda o: [o["metadata"]["name"], (o.get("metadata") or {}).get("creationTimestamp", "")],

@@ -224,6 +224,15 @@ def validate_workload(obj: dict[str, Any]) -> list[Cause]:
     return causes
 
 
+def validate_job(obj: dict[str, Any]) -> list[Cause]:
+    causes = validate_workload(obj)
+    tmpl_spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+    restart = tmpl_spec.get("restartPolicy", "Always")
+    if restart not in ("Never", "OnFailure"):
+        causes.append(unsupported_value("spec.template.spec.restartPolicy", restart, ["OnFailure", "Never"]))
+    return causes
+
+
 def validate_secret(obj: dict[str, Any]) -> list[Cause]:
     causes: list[Cause] = []
     for key in obj.get("data") or {}:
@@ -246,8 +255,13 @@ def validate(resource: str, obj: dict[str, Any], old: dict[str, Any] | None = No
     causes = validate_meta(resource, obj)
     if resource == "pods":
         causes += validate_pod_update(obj, old) if old is not None else validate_pod_spec(obj.get("spec"))
-    elif resource in ("deployments", "daemonsets"):
+    elif resource in ("deployments", "daemonsets", "replicasets"):
         causes += validate_workload(obj)
+        replicas = (obj.get("spec") or {}).get("replicas")
+        if isinstance(replicas, int) and replicas < 0:
+            causes.append(invalid_value("spec.replicas", replicas, "must be greater than or equal to 0"))
+    elif resource == "jobs":
+        causes += validate_job(obj)
     elif resource in ("secrets", "configmaps"):
         causes += validate_secret(obj)
     if old is not None:

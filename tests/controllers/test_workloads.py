@@ -136,3 +136,25 @@ def test_replicaset_alone(lab: Lab) -> None:
     lab.wait_for(f"kubectl -n {NS} get rs solo -o jsonpath='{{.status.readyReplicas}}'", "2")
     lab.ok(f"kubectl -n {NS} scale rs solo --replicas=1")
     lab.wait_for(f"kubectl -n {NS} get rs solo -o jsonpath='{{.status.replicas}}'", "1")
+
+
+def test_kubectl_create_deployment_protobuf(lab: Lab) -> None:
+    out = lab.ok(f"kubectl -n {NS} create deployment made --image=public.ecr.aws/aws-cli/aws-cli:2 "
+                 "--replicas=2 --port=8080 -- sleep 3600")
+    assert "deployment.apps/made created" in out
+    d = lab.kubectl_json("-n", NS, "get", "deployment", "made")
+    spec = d["spec"]
+    assert spec["replicas"] == 2 and spec["selector"] == {"matchLabels": {"app": "made"}}
+    c = spec["template"]["spec"]["containers"][0]
+    assert c["image"] == "public.ecr.aws/aws-cli/aws-cli:2" and c["command"] == ["sleep", "3600"]
+    assert c["ports"][0]["containerPort"] == 8080
+    lab.ok(f"kubectl -n {NS} rollout status deployment/made --timeout=60s", timeout=90)
+    assert len(_pods(lab, "app=made")) == 2
+    zero = lab.ok(f"kubectl -n {NS} create deployment none --image=busybox --replicas=0 -o json")
+    assert json.loads(zero)["spec"]["replicas"] == 0
+
+
+def test_kubectl_create_job_protobuf(lab: Lab) -> None:
+    out = lab.ok(f"kubectl -n {NS} create job made-job --image=public.ecr.aws/aws-cli/aws-cli:2 -- true")
+    assert "job.batch/made-job created" in out
+    lab.ok(f"kubectl -n {NS} wait --for=condition=complete job/made-job --timeout=90s", timeout=120)

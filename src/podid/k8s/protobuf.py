@@ -2,15 +2,23 @@
 
 kubectl's typed commands (``create namespace|serviceaccount|secret|configmap|token``) send protobuf.
 The envelope is ``k8s\\x00`` + ``runtime.Unknown{typeMeta, raw}``; ``raw`` is decoded with the
-field numbers of k8s.io/api ``generated.proto`` for the few kinds those commands send. Other kinds
-answer 415 (kubectl's generic paths - apply, replace, patch - always send JSON).
+field numbers of k8s.io/api ``generated.proto``: hand-typed for the core kinds below, and for the
+workload kinds (``kubectl create deployment|job``) numbers from :mod:`podid.k8s.protonumbers` with
+types from the ``kubernetes`` client's models. Other kinds answer 415 (kubectl's generic paths -
+apply, replace, patch - always send JSON).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
+import re
 from typing import Any
+
+from kubernetes.client import models as k8s_models
+
+from podid.k8s.protonumbers import NUMBERS
 
 MAGIC = b"k8s\x00"
 Field = tuple[str, str]  # json name, type ("string", "int", "bool", "bytes", "[]T", "map", "map:bytes", Msg)
@@ -161,13 +169,20 @@ def _scalar(typ: str, value: int | bytes) -> Any:
 
 
 def decode_message(message: str, buf: bytes) -> dict[str, Any]:
-    schema = SCHEMA[message]
+    generic = message not in SCHEMA
+    schema = model_schema(message) if generic else SCHEMA[message]
     out: dict[str, Any] = {}
     for num, value in _fields(buf):
         if num not in schema:
             continue
         name, typ = schema[num]
-        if typ.startswith("map"):
+        if typ in ("skip", "[]skip"):
+            continue
+        if typ == "IntOrString":
+            out[name] = _int_or_string(value)
+        elif generic and typ in ("int", "bool"):
+            out[name] = _scalar(typ, value)       # pointers (replicas: 0) keep their zero
+        elif typ.startswith("map"):
             entry = decode_message("MapEntry", value) if isinstance(value, bytes) else {}
             raw = entry.get("value", b"")
             val = base64.b64encode(raw).decode() if typ == "map:bytes" else raw.decode()
@@ -184,6 +199,37 @@ def decode_message(message: str, buf: bytes) -> dict[str, Any]:
     return out
 
 
+def _model_type(typ: str) -> str:
+    """A client-model type (``List[V1Container]``, ``Dict[str, str]``, ``V1PodSpec``) as a decoder type."""
+    if typ.startswith("List["):
+        return "[]" + _model_type(typ[5:-1])
+    if typ.startswith("Dict["):
+        return "map"
+    simple = {"str": "string", "int": "int", "bool": "bool", "datetime": "Time", "object": "IntOrString"}
+    if typ in simple:
+        return simple[typ]
+    short = re.sub(r"^V1", "", typ)
+    return short if short in NUMBERS or short in SCHEMA else "skip"
+
+
+@functools.cache
+def model_schema(message: str) -> dict[int, Field]:
+    """Field numbers from :data:`~podid.k8s.protonumbers.NUMBERS`, types from the client model."""
+    cls = getattr(k8s_models, f"V1{message}")
+    types = {cls.attribute_map[a]: t for a, t in cls.openapi_types.items()}
+    return {num: (name, _model_type(types[name])) for num, name in NUMBERS[message].items()}
+
+
+def _int_or_string(value: int | bytes) -> Any:
+    if not isinstance(value, bytes):
+        raise ProtobufError("expected IntOrString")
+    msg = {n: v for n, v in _fields(value)}
+    if msg.get(1, 0) == 1:
+        raw = msg.get(3, b"")
+        return raw.decode() if isinstance(raw, bytes) else str(raw)
+    return _scalar("int", msg.get(2, 0))
+
+
 def decode(body: bytes) -> dict[str, Any]:
     """The JSON-shaped object in a Kubernetes protobuf envelope."""
     if not body.startswith(MAGIC):
@@ -191,7 +237,7 @@ def decode(body: bytes) -> dict[str, Any]:
     unknown = decode_message("Unknown", body[len(MAGIC) :])
     type_meta = unknown.get("typeMeta") or {}
     kind = type_meta.get("kind", "")
-    if kind not in SCHEMA or kind in ("Unknown", "TypeMeta", "MapEntry", "Time"):
+    if (kind not in SCHEMA and kind not in NUMBERS) or kind in ("Unknown", "TypeMeta", "MapEntry", "Time"):
         raise ProtobufError(f"protobuf bodies of kind {kind!r} are not supported")
     obj = decode_message(kind, unknown.get("raw") or b"")
     return {"apiVersion": type_meta.get("apiVersion", ""), "kind": kind, **obj}

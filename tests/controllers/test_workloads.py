@@ -8,6 +8,7 @@ import json
 from cluster.conftest import CLUSTER, Lab
 
 NS = "lab"
+WHO_AM_I = ["aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text"]
 
 
 def _deploy(lab: Lab, name: str, replicas: int = 1, sa: str = "s3-reader") -> None:
@@ -115,8 +116,7 @@ def test_job_runs_to_completion(lab: Lab) -> None:
                     "template": {"spec": {"serviceAccountName": "s3-reader", "restartPolicy": "Never",
                                           "containers": [{"name": "main",
                                                           "image": "public.ecr.aws/aws-cli/aws-cli:2",
-                                                          "command": ["aws", "sts", "get-caller-identity",
-                                                                      "--query", "Arn", "--output", "text"]}]}}}}
+                                                          "command": WHO_AM_I}]}}}}
     lab.ok(f"echo '{json.dumps(job)}' | kubectl apply -f -")
     lab.ok(f"kubectl -n {NS} wait --for=condition=complete job/who --timeout=90s", timeout=120)
     st = lab.kubectl_json("-n", NS, "get", "job", "who")["status"]

@@ -32,7 +32,7 @@ def reconcile(cluster: Cluster, job: dict[str, Any]) -> None:
     failed = sum(1 for p in pods if kit.phase(p) == "Failed")
     active = [p for p in pods if kit.phase(p) not in ("Succeeded", "Failed")]
     completions = int(spec.get("completions") or 1)
-    parallelism = int(spec.get("parallelism") if spec.get("parallelism") is not None else 1)
+    parallelism = int(spec.get("parallelism", 1) or 0)
     backoff = int(spec.get("backoffLimit", 6))
     status.setdefault("startTime", now_rfc3339())
     conditions = list(status.get("conditions") or [])

@@ -18,7 +18,8 @@ BURST = 20   # pods created or deleted per pass, as the controller's slow-start 
 
 
 def _live(pods: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    live, finished = [], []
+    live: list[dict[str, Any]] = []
+    finished: list[dict[str, Any]] = []
     for pod in pods:
         if kit.is_terminating(pod):
             continue

@@ -46,7 +46,7 @@ def dependents(store: ObjectStore, owner: dict[str, Any]) -> list[tuple[Resource
     """Objects in the owner's namespace (every namespace for a cluster-scoped owner) that reference it."""
     meta = owner.get("metadata") or {}
     uid, ns = meta.get("uid"), meta.get("namespace") or None
-    out = []
+    out: list[tuple[ResourceType, dict[str, Any]]] = []
     for rt in namespaced_types():
         items, _ = store.list(rt.group, rt.resource, ns)
         out.extend((rt, item) for item in items if uid in owner_uids(item))

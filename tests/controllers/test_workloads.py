@@ -158,3 +158,23 @@ def test_kubectl_create_job_protobuf(lab: Lab) -> None:
     out = lab.ok(f"kubectl -n {NS} create job made-job --image=public.ecr.aws/aws-cli/aws-cli:2 -- true")
     assert "job.batch/made-job created" in out
     lab.ok(f"kubectl -n {NS} wait --for=condition=complete job/made-job --timeout=90s", timeout=120)
+
+
+def test_tables_describe_and_scale_subresource(lab: Lab) -> None:
+    _deploy(lab, "shown", replicas=2)
+    lab.ok(f"kubectl -n {NS} rollout status deployment/shown --timeout=60s", timeout=90)
+    rows = lab.ok(f"kubectl -n {NS} get deploy shown").splitlines()
+    assert rows[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert rows[1].split()[:4] == ["shown", "2/2", "2", "2"]
+    rs_rows = lab.ok(f"kubectl -n {NS} get rs -l app=shown").splitlines()
+    assert rs_rows[0].split() == ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]
+    assert rs_rows[1].split()[1:4] == ["2", "2", "2"]
+    described = lab.ok(f"kubectl -n {NS} describe deployment shown")
+    assert "NewReplicaSet:" in described and "ScalingReplicaSet" in described
+    scale = json.loads(lab.ok(f"kubectl get --raw /clusters/{CLUSTER}/apis/apps/v1/namespaces/{NS}/deployments/shown/scale"))
+    assert scale["kind"] == "Scale" and scale["spec"]["replicas"] == 2
+    assert scale["status"] == {"replicas": 2, "selector": "app=shown"}
+    dry = lab.sh(f"kubectl -n {NS} delete deployment shown --cascade=foreground --dry-run=server "
+                 "--timeout=5s")
+    assert dry.returncode == 0, dry.stderr
+    assert lab.kubectl_json("-n", NS, "get", "deployment", "shown")["metadata"].get("deletionTimestamp") is None

@@ -277,9 +277,8 @@ class ClusterAPI:
             options: dict[str, Any] = json.loads(raw) if raw.strip() else {}
             if "gracePeriodSeconds" in request.query_params:
                 options["gracePeriodSeconds"] = int(request.query_params["gracePeriodSeconds"])
-            obj = await run_in_threadpool(
-                c.delete, rt, t.namespace, t.name, options, request.query_params.get("dryRun") == "All"
-            )
+            dry = request.query_params.get("dryRun") == "All" or "All" in (options.get("dryRun") or [])
+            obj = await run_in_threadpool(c.delete, rt, t.namespace, t.name, options, dry)
             return self._respond(request, obj, 200)
         raise errors.method_not_allowed()
 

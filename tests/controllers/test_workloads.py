@@ -171,10 +171,12 @@ def test_tables_describe_and_scale_subresource(lab: Lab) -> None:
     assert rs_rows[1].split()[1:4] == ["2", "2", "2"]
     described = lab.ok(f"kubectl -n {NS} describe deployment shown")
     assert "NewReplicaSet:" in described and "ScalingReplicaSet" in described
-    scale = json.loads(lab.ok(f"kubectl get --raw /clusters/{CLUSTER}/apis/apps/v1/namespaces/{NS}/deployments/shown/scale"))
+    path = f"/clusters/{CLUSTER}/apis/apps/v1/namespaces/{NS}/deployments/shown/scale"
+    scale = json.loads(lab.ok(f"kubectl get --raw {path}"))
     assert scale["kind"] == "Scale" and scale["spec"]["replicas"] == 2
     assert scale["status"] == {"replicas": 2, "selector": "app=shown"}
     dry = lab.sh(f"kubectl -n {NS} delete deployment shown --cascade=foreground --dry-run=server "
                  "--timeout=5s")
     assert dry.returncode == 0, dry.stderr
-    assert lab.kubectl_json("-n", NS, "get", "deployment", "shown")["metadata"].get("deletionTimestamp") is None
+    live = lab.kubectl_json("-n", NS, "get", "deployment", "shown")
+    assert live["metadata"].get("deletionTimestamp") is None

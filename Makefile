@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JS_STAMP := js/node_modules/.installed
 
-.PHONY: venv demo test lint typecheck unit bench clean
+.PHONY: venv demo test lint typecheck unit bench clean browser
 
 venv: $(STAMP)
 
@@ -17,6 +17,12 @@ $(JS_STAMP): js/package.json js/package-lock.json
 	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm) || true
 	@if npm ci --prefix js --no-audit --no-fund --loglevel=error; then touch $(JS_STAMP); \
 	else echo "npm ci --prefix js failed: the JS SDK tests will fail" >&2; fi
+
+# Debian's chromium, headless, for the access-matrix HTML report tests (tests/matrix/test_html.py).
+# If apt-get cannot install it, the other tests still run and those tests fail saying so.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) \
+	|| echo "chromium could not be installed: the HTML report tests will fail" >&2
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +37,7 @@ lint: venv
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 
-test: lint $(JS_STAMP)
+test: lint $(JS_STAMP) browser
 	$(BIN)/python -m pytest
 
 bench: venv

@@ -41,6 +41,7 @@ from podid.dataplane.lookup import MotoLookup
 from podid.dataplane.policycheck import check_policy_update
 from podid.dataplane.services import SPECS, authorization_items, spec
 from podid.errors import ServiceError
+from podid.gateway.audit import redact
 from podid.gateway.registry import register_forwarder
 from podid.protocol import validation
 from podid.protocol.codec import request_protocol
@@ -175,9 +176,20 @@ def _judge(ctx: CallContext, wire: WireRequest, scope: str, items: list[AuthzIte
             if not record:
                 raise _deny(ctx, wire, scope, item, exc) from None
             needs.append(f"{item.action} on {item.resource}")
+        finally:
+            _note_authorization(ctx, item)
     if needs:
         ctx.audit_extra["enforced"] = False
         ctx.audit_extra["note"] = "would be denied: needs " + ", ".join(needs)
+
+
+def _note_authorization(ctx: CallContext, item: AuthzItem) -> None:
+    """The audit event's ``podid.authorizations``: each IAM request of the call with its
+    request-specific condition keys and outcome (the input of ``podid policy generate``)."""
+    outcome = ctx.decisions[-1].outcome if ctx.decisions else "error"
+    ctx.audit_extra.setdefault("authorizations", []).append(
+        {"action": item.action, "resource": item.resource, "context": redact(dict(item.context)),
+         "decision": outcome})
 
 
 def _s3_target(ctx: CallContext) -> tuple[str | None, str | None]:

@@ -143,6 +143,10 @@ class Gateway:
             response = prebuilt if isinstance(prebuilt, Response) else \
                 serialize_error(service, operation, error, wire, request_id)
         deciding = ctx.decisions[-1].deciding if ctx is not None and ctx.decisions else None
+        if ctx is not None and ctx.decisions and "authorizations" not in ctx.audit_extra:
+            ctx.audit_extra["authorizations"] = [
+                {"action": d.action, "resource": d.resource, "context": {}, "decision": d.outcome}
+                for d in ctx.decisions]
         self._audit(service, operation, wire, parts, caller, params, request_id, error, decision, deciding,
                     ctx.audit_extra if ctx is not None else None)
         return response

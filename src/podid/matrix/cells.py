@@ -10,11 +10,11 @@ tags). A cell whose matching statement has a condition is marked `conditional`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from podid.iam import Decision, Policy, PolicyError, PolicySet, Request, evaluate, parse_policy
-from podid.iam.catalogue import Catalogue
+from podid.iam import Decision, Policy, PolicyError, PolicySet, Request, StatementRef, evaluate, parse_policy
+from podid.iam.catalogue import Action, Catalogue
 from podid.matrix.model import Cell, Identity, Inventory, Resource, RolePolicies
 
 ANY = "*"
@@ -80,22 +80,32 @@ def decide(sub: Subject, action: str, resource: str, rp: Policy | None,
     return request, policies, evaluate(request, policies)
 
 
-def _targets(cat: Catalogue, services: Sequence[str], resources: Sequence[Resource]
-             ) -> Iterator[tuple[str, str, str, Resource | None]]:
-    """(service, action, access level, resource or None for `*`) for every cell of one identity."""
+Target = tuple[str, str, str, Resource | None]
+
+
+def targets(cat: Catalogue, services: Sequence[str], resources: Sequence[Resource]) -> list[Target]:
+    """(service, action, access level, resource or None for `*`) for the cells of one identity:
+    every action on `*`, and on each resource the actions one of whose resource types it is."""
+    out: list[Target] = []
     for service in services:
         svc = cat.service(service)
         if svc is None:
             continue
         actions = [a for n in svc.action_names if (a := svc.action(n)) is not None]
+        out.extend((service, act.full_name, act.access_level, None) for act in actions)
+        by_type: dict[str, list[Action]] = {}
         for act in actions:
-            yield service, act.full_name, act.access_level, None
+            for ar in act.resources:
+                if ar.type.arn:
+                    by_type.setdefault(ar.type.name, []).append(act)
         for res in resources:
             if res.service != service:
                 continue
-            for act in actions:
-                if act.resources and cat.resource_type_of(act.full_name, res.arn) is not None:
-                    yield service, act.full_name, act.access_level, res
+            kinds = [rt.name for rt in svc.resource_types.values() if rt.arn and rt.matches(res.arn)]
+            accepted = {id(a): a for k in kinds for a in by_type.get(k, ())}
+            out.extend((service, a.full_name, a.access_level, res)
+                       for a in actions if id(a) in accepted)
+    return out
 
 
 def compute(inv: Inventory, services: Sequence[str], *, catalogue: Catalogue | None = None) -> list[Cell]:
@@ -104,6 +114,8 @@ def compute(inv: Inventory, services: Sequence[str], *, catalogue: Catalogue | N
     cells: list[Cell] = []
     compiled: dict[str, Policy | None] = {}
     broken: set[str] = set()
+    todo = targets(cat, services, inv.resources)
+    labels: dict[StatementRef, str] = {}
     for ident in inv.identities:
         role = inv.roles.get(ident.role_arn)
         if role is None:
@@ -113,7 +125,8 @@ def compute(inv: Inventory, services: Sequence[str], *, catalogue: Catalogue | N
         except PolicyError as exc:
             inv.notes.append(f"{ident.key}: a policy of {ident.role_arn} does not compile ({exc.message})")
             continue
-        for service, action, level, res in _targets(cat, services, inv.resources):
+        limits = [*sub.policies.identity, *(sub.policies.boundary or ()), *(sub.policies.session or ())]
+        for service, action, level, res in todo:
             rp = None
             if res is not None and res.policy:
                 if res.arn not in compiled and res.arn not in broken:
@@ -122,13 +135,17 @@ def compute(inv: Inventory, services: Sequence[str], *, catalogue: Catalogue | N
                     continue      # fail closed: no cell rather than one judged without the policy
                 rp = compiled[res.arn]
             arn = res.arn if res is not None else ANY
-            request, policies, d = decide(sub, action, arn, rp, res.account if res is not None else None)
-            scanned = [*policies.identity, *(policies.boundary or ()), *(policies.session or ())]
+            request, _policies, d = decide(sub, action, arn, rp, res.account if res is not None else None)
+            deciding = []
+            for ref in d.deciding:
+                label = labels.get(ref)
+                if label is None:
+                    label = labels[ref] = deciding_label(ref.kind, ref.policy, ref.index, ref.sid)
+                deciding.append(label)
             cells.append(Cell(
                 identity=ident.key, service=service, action=action, access_level=level, resource=arn,
-                decision=d.outcome,
-                deciding=tuple(deciding_label(r.kind, r.policy, r.index, r.sid) for r in d.deciding),
-                denied_in=d.denied_in, conditional=_conditional(scanned + ([rp] if rp else []), request)))
+                decision=d.outcome, deciding=tuple(deciding), denied_in=d.denied_in,
+                conditional=_conditional(limits + [rp] if rp is not None else limits, request)))
     return cells
 
 

@@ -3,6 +3,9 @@
 * lab/s3-reader, pod identity association -> role s3-reader with the seed's reader policy
   (ListBucket with the s3:prefix condition, GetObject on allowed/*); the secret `db` names that
   role in its resource policy;
+* lab/limited, pod identity association -> role app-writer with a session policy (`policy`,
+  disableSessionTags) that keeps only sqs:SendMessage;
+* a KMS key whose key policy lets s3-reader decrypt directly and delegates the rest to the account;
 * app/writer, IRSA annotation -> role app-writer: inline policy (PutObject/GetObject on uploads/*,
   sqs:* on the queue) under a boundary (s3:*, sqs:SendMessage/ReceiveMessage); its queue policy
   denies sqs:PurgeQueue to everyone.
@@ -52,6 +55,33 @@ BOUNDARY = {
     ],
 }
 
+SESSION = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}],
+}
+
+
+def KEY_POLICY(account: str) -> dict[str, Any]:  # noqa: N802 - a constant that needs the account
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Account",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "ReaderDecrypts",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:role/s3-reader"},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+            },
+        ],
+    }
+
 
 def trust(account: str) -> dict[str, Any]:
     return {
@@ -78,13 +108,17 @@ class World:
     queue_url: str
     queue_arn: str
     secret_arn: str
+    key_arn: str
     kubeconfig: str
 
     def role_arn(self, name: str) -> str:
         return f"arn:aws:iam::{self.account}:role/{name}"
 
-    def as_role(self, name: str, service: str) -> Any:
-        creds = self.srv.client("sts").assume_role(RoleArn=self.role_arn(name), RoleSessionName="matrix-test")
+    def as_role(self, name: str, service: str, policy: dict[str, Any] | None = None) -> Any:
+        extra = {"Policy": json.dumps(policy)} if policy else {}
+        creds = self.srv.client("sts").assume_role(
+            **extra, RoleArn=self.role_arn(name), RoleSessionName="matrix-test"
+        )
         c = creds["Credentials"]
         return self.srv.client(
             service, credentials=(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
@@ -200,4 +234,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             },
         )
         core.create_namespaced_service_account("app", {"metadata": {"name": "plain"}})
-        yield World(srv, acct, url, queue_arn, secret_arn, kubeconfig)
+        kms = srv.client("kms")
+        key_arn = kms.create_key(Policy=json.dumps(KEY_POLICY(acct)))["KeyMetadata"]["Arn"]
+        eks.create_pod_identity_association(
+            clusterName=CLUSTER,
+            namespace="lab",
+            serviceAccount="limited",
+            roleArn=f"arn:aws:iam::{acct}:role/app-writer",
+            disableSessionTags=True,
+            policy=json.dumps(SESSION),
+        )
+        yield World(srv, acct, url, queue_arn, secret_arn, key_arn, kubeconfig)

@@ -5,14 +5,16 @@ when the roles really call it; rows fold cells; `--against` shows added and remo
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.matrix.conftest import BOUNDARY, BUCKET, READER, WRITER, World
+from tests.matrix.conftest import BOUNDARY, BUCKET, READER, SESSION, WRITER, World
 
 from podid.iam import Policy, PolicySet, Request, evaluate, parse_policy
+from support.server import PODID
 
 OBJ = f"arn:aws:s3:::{BUCKET}"
 
@@ -34,7 +36,7 @@ def cell(report: dict[str, Any], sa: str, action: str, resource: str) -> dict[st
 
 def test_identities_from_associations_and_irsa(report: dict[str, Any], world: World) -> None:
     idents = {i["serviceAccount"]: i for i in report["identities"]}
-    assert set(idents) == {"lab/s3-reader", "app/writer"}  # app/plain has no identity
+    assert set(idents) == {"lab/s3-reader", "lab/limited", "app/writer"}  # app/plain has no identity
     assert idents["lab/s3-reader"]["via"] == "pod-identity"
     assert idents["lab/s3-reader"]["associationId"].startswith("a-")
     assert idents["app/writer"] == {
@@ -89,18 +91,25 @@ def _resource_policy(world: World, resource: str) -> Policy | None:
     if resource == world.secret_arn:
         text = world.srv.client("secretsmanager").get_resource_policy(SecretId=resource)["ResourcePolicy"]
         return parse_policy(text, kind="resource", name="secret policy")
+    if resource == world.key_arn:
+        text = world.srv.client("kms").get_key_policy(KeyId=resource, PolicyName="default")["Policy"]
+        return parse_policy(text, kind="resource", name="key policy")
     return None
 
 
 def test_every_cell_equals_the_judge(report: dict[str, Any], world: World) -> None:
     """All cells, recomputed from the documents the test created (not the tool's reads)."""
+    writer = (parse_policy(WRITER, name="writer"),)
+    boundary = (parse_policy(BOUNDARY, kind="boundary", name="boundary"),)
     mine = {
         "lab/s3-reader": ("s3-reader", PolicySet(identity=(parse_policy(READER, name="reader"),))),
-        "app/writer": (
+        "app/writer": ("app-writer", PolicySet(identity=writer, boundary=boundary)),
+        "lab/limited": (
             "app-writer",
             PolicySet(
-                identity=(parse_policy(WRITER, name="writer"),),
-                boundary=(parse_policy(BOUNDARY, kind="boundary", name="boundary"),),
+                identity=writer,
+                boundary=boundary,
+                session=(parse_policy(SESSION, kind="session", name="association policy"),),
             ),
         ),
     }
@@ -110,7 +119,9 @@ def test_every_cell_equals_the_judge(report: dict[str, Any], world: World) -> No
         role, base = mine[c["serviceAccount"]]
         rp = rps[c["resource"]]
         policies = (
-            base if rp is None else PolicySet(identity=base.identity, boundary=base.boundary, resource=rp)
+            base
+            if rp is None
+            else PolicySet(identity=base.identity, boundary=base.boundary, session=base.session, resource=rp)
         )
         request = Request(
             principal=f"arn:aws:sts::{world.account}:assumed-role/{role}/s",
@@ -265,3 +276,71 @@ def test_bad_against_file_is_refused(world: World, tmp_path: Path) -> None:
     assert done.returncode == 2 and "not a podid.access-matrix/1 report" in done.stderr
     done = world.matrix("--format", "xml", check=False)
     assert done.returncode == 2 and "--format must be one of" in done.stderr
+
+
+def test_session_policy_and_key_policy_cells(report: dict[str, Any], world: World) -> None:
+    send = cell(report, "lab/limited", "sqs:SendMessage", world.queue_arn)
+    assert send["decision"] == "allowed" and "session:association policy:Statement[0]" in send["deciding"]
+    receive = cell(report, "lab/limited", "sqs:ReceiveMessage", world.queue_arn)
+    assert (receive["decision"], receive["deniedIn"]) == ("implicit_deny", "session")
+    assert cell(report, "app/writer", "sqs:ReceiveMessage", world.queue_arn)["decision"] == "allowed"
+    decrypt = cell(report, "lab/s3-reader", "kms:Decrypt", world.key_arn)
+    assert decrypt["decision"] == "allowed"
+    assert "resource:key policy:Statement[1]:ReaderDecrypts" in decrypt["deciding"]
+    assert cell(report, "lab/s3-reader", "kms:Encrypt", world.key_arn)["decision"] == "implicit_deny"
+    assert cell(report, "app/writer", "kms:Decrypt", world.key_arn)["decision"] == "implicit_deny"
+
+
+def test_session_and_key_cells_agree_with_real_calls(report: dict[str, Any], world: World) -> None:
+    blob = world.srv.client("kms").encrypt(KeyId=world.key_arn, Plaintext=b"p")["CiphertextBlob"]
+    kms_r = world.as_role("s3-reader", "kms")
+    sqs_l = world.as_role("app-writer", "sqs", policy=SESSION)  # what EKS Auth hands lab/limited
+    checks = [
+        ("lab/s3-reader", "kms:Decrypt", world.key_arn, lambda: kms_r.decrypt(CiphertextBlob=blob)),
+        (
+            "lab/s3-reader",
+            "kms:Encrypt",
+            world.key_arn,
+            lambda: kms_r.encrypt(KeyId=world.key_arn, Plaintext=b"p"),
+        ),
+        (
+            "lab/limited",
+            "sqs:SendMessage",
+            world.queue_arn,
+            lambda: sqs_l.send_message(QueueUrl=world.queue_url, MessageBody="m"),
+        ),
+        (
+            "lab/limited",
+            "sqs:ReceiveMessage",
+            world.queue_arn,
+            lambda: sqs_l.receive_message(QueueUrl=world.queue_url, WaitTimeSeconds=0),
+        ),
+    ]
+    for sa, action, resource, call in checks:
+        want = "allowed" if cell(report, sa, action, resource)["decision"] == "allowed" else "denied"
+        assert _outcome(call) == want, (sa, action, resource)
+
+
+def test_endpoint_from_the_environment(world: World) -> None:
+    """`source .podid/env` sets AWS_ENDPOINT_URL: no --endpoint-url needed (as against real AWS)."""
+    done = subprocess.run(
+        [
+            str(PODID),
+            "access-matrix",
+            "--cluster",
+            "lab",
+            "--no-irsa",
+            "--service",
+            "kms",
+            "--format",
+            "json",
+        ],
+        env=world.srv.env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert {i["serviceAccount"] for i in got["identities"]} == {"lab/s3-reader", "lab/limited"}
+    assert world.key_arn in got["resources"]

@@ -46,7 +46,7 @@ def subject(inv: Inventory, ident: Identity, role: RolePolicies) -> Subject:
     session_policies = (parse_policy(ident.session_policy, kind="session", name="association policy"),) \
         if ident.session_policy else None
     tags = dict(role.tags)
-    if ident.via == "pod-identity":
+    if ident.via == "pod-identity" and ident.session_tags:
         tags.update({"eks-cluster-arn": f"arn:aws:eks:{inv.region}:{inv.account}:cluster/{inv.cluster}",
                      "eks-cluster-name": inv.cluster, "kubernetes-namespace": ident.namespace,
                      "kubernetes-service-account": ident.service_account})

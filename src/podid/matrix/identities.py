@@ -22,7 +22,8 @@ def pod_identity(eks: Any, cluster: str) -> list[Identity]:
                 clusterName=cluster, associationId=summary["associationId"])["association"]
             role = assoc.get("targetRoleArn") or assoc["roleArn"]
             out.append(Identity(cluster, assoc["namespace"], assoc["serviceAccount"], role, "pod-identity",
-                                assoc["associationId"], assoc.get("policy") or None))
+                                assoc["associationId"], assoc.get("policy") or None,
+                                session_tags=not assoc.get("disableSessionTags", False)))
     return out
 
 

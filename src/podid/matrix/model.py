@@ -33,6 +33,7 @@ class Identity:
     via: Via
     association_id: str | None = None
     session_policy: str | None = None      # the association's `policy` (a session policy)
+    session_tags: bool = True              # pod identity: the EKS session tags (not disableSessionTags)
 
     @property
     def key(self) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from podid.iam import lint_policy, validate_policy
-from podid.policygen import Observation, generate, observations, parse_since
+from podid.policygen import Observation, generate, notes, observations, parse_since
 from podid.policygen.build import narrow, prefix_patterns
 
 B = "arn:aws:s3:::b"
@@ -102,3 +102,16 @@ def test_observations_select_role_time_and_enforcement(tmp_path: Path) -> None:
     assert parse_since("2h", now) == dt.datetime(2026, 12, 6, 10, tzinfo=dt.UTC)
     with pytest.raises(ValueError):
         parse_since("soon")
+
+
+def test_missing_key_listing_is_explained() -> None:
+    seen = [
+        Observation("s3:GetObject", f"{B}/a/gone"),
+        Observation("s3:ListBucket", B, {}, event_name="GetObject"),
+    ]
+    doc = generate(seen)
+    assert {"Sid": "S3Statement2", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": B} in doc[
+        "Statement"
+    ]
+    assert len(notes(seen)) == 1 and "missing key" in notes(seen)[0]
+    assert notes([Observation("s3:ListBucket", B, {}, event_name="ListObjectsV2")]) == []

@@ -15,7 +15,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from podid.iam import lint_policy, validate_policy
-from podid.policygen import generate, observations, parse_since
+from podid.policygen import generate, notes, observations, parse_since
 
 app = typer.Typer(help="Policies from observed behaviour.", no_args_is_help=True)
 
@@ -31,8 +31,9 @@ def generate_cmd(
     since: Annotated[str, typer.Option("--since", help="30m, 2h, 7d or an ISO 8601 time.")] = "1d",
     state: Annotated[Path, typer.Option("--state", help="State directory.")] = Path(".podid"),
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the policy here.")] = None,
-    include_denied: Annotated[bool, typer.Option(
-        "--include-denied", help="Also allow calls that were denied (and enforced).")] = False,
+    include_denied: Annotated[
+        bool, typer.Option("--include-denied", help="Also allow calls that were denied (and enforced).")
+    ] = False,
 ) -> None:
     """Write the policy allowing exactly the calls the role made (allowed or recorded) since --since."""
     try:
@@ -49,7 +50,8 @@ def generate_cmd(
         _die(f"{exc} (role {role}, since {start:%Y-%m-%dT%H:%M:%SZ})")
     text = json.dumps(policy, indent=2) + "\n"
     findings = validate_policy(text, name="generated") + [
-        f for f in lint_policy(text, name="generated") if f.severity != "info"]
+        f for f in lint_policy(text, name="generated") if f.severity != "info"
+    ]
     unique = {(f.code, f.location): f for f in findings}
     if output is not None:
         output.write_text(text)
@@ -59,6 +61,8 @@ def generate_cmd(
     typer.echo(f"{len(seen)} requests ({calls} distinct) -> {len(policy['Statement'])} statements", err=True)
     if without:
         typer.echo(f"note: {without} events of the role carry no authorization details (older log)", err=True)
+    for line in notes(seen):
+        typer.echo(f"note: {line}", err=True)
     for f in unique.values():
         typer.echo(f"{f.severity}: {f.code}: {f.message} ({f.location})", err=True)
     if unique:

@@ -6,7 +6,7 @@ denied" calls) into observations; `build` turns observations into a policy docum
 
 from __future__ import annotations
 
-from podid.policygen.build import generate
+from podid.policygen.build import generate, notes
 from podid.policygen.observed import Observation, observations, parse_since
 
-__all__ = ["Observation", "generate", "observations", "parse_since"]
+__all__ = ["Observation", "generate", "notes", "observations", "parse_since"]

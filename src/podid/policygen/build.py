@@ -67,6 +67,26 @@ def _sid(service: str, n: int) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", service.title()) + f"Statement{n}"
 
 
+def notes(observed: Sequence[Observation]) -> list[str]:
+    """Why a generated statement is broader than its call looks: an object read of a missing key
+    needed s3:ListBucket on the whole bucket (S3 answers 404 rather than 403 only then)."""
+    out: list[str] = []
+    for ob in observed:
+        if ob.action.lower() == "s3:listbucket" and ob.event_name in (
+            "GetObject",
+            "HeadObject",
+            "GetObjectAttributes",
+        ):
+            line = (
+                f"{ob.event_name} of a missing key in {ob.resource} needed s3:ListBucket without a prefix "
+                "(S3 answers NoSuchKey only to callers that may list the bucket); drop that statement "
+                "if AccessDenied for missing keys is acceptable"
+            )
+            if line not in out:
+                out.append(line)
+    return out
+
+
 def generate(observed: Sequence[Observation], *, catalogue: Catalogue | None = None) -> dict[str, Any]:
     """The policy document allowing exactly `observed` (ValueError when nothing was observed)."""
     if not observed:

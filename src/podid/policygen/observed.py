@@ -29,6 +29,7 @@ class Observation:
     context: Mapping[str, Any] = field(default_factory=dict)
     decision: str = "allowed"
     event_time: str = ""
+    event_name: str = ""  # the operation that needed it ("GetObject" for a missing key's ListBucket)
 
 
 def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
@@ -105,6 +106,7 @@ def observations(
                     dict(item.get("context") or {}),
                     decision,
                     str(event.get("eventTime", "")),
+                    str(event.get("eventName", "")),
                 )
             )
     return out, without

@@ -234,6 +234,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             },
         )
         core.create_namespaced_service_account("app", {"metadata": {"name": "plain"}})
+        srv.client("dynamodb").create_table(
+            TableName="orders",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        )
+        srv.client("logs").create_log_group(logGroupName="/app/orders")
         kms = srv.client("kms")
         key_arn = kms.create_key(Policy=json.dumps(KEY_POLICY(acct)))["KeyMetadata"]["Arn"]
         eks.create_pod_identity_association(

@@ -344,3 +344,20 @@ def test_endpoint_from_the_environment(world: World) -> None:
     got = json.loads(done.stdout)
     assert {i["serviceAccount"] for i in got["identities"]} == {"lab/s3-reader", "lab/limited"}
     assert world.key_arn in got["resources"]
+
+
+def test_every_service_lister_reads_its_resources(report: dict[str, Any], world: World) -> None:
+    acct = world.account
+    for arn in (
+        f"arn:aws:dynamodb:us-east-1:{acct}:table/orders",
+        f"arn:aws:logs:us-east-1:{acct}:log-group:/app/orders",
+        world.key_arn,
+        world.queue_arn,
+        world.secret_arn,
+        OBJ,
+        f"{OBJ}/top.txt",
+    ):
+        assert arn in report["resources"], arn
+    assert report["notes"] == []
+    table = cell(report, "app/writer", "dynamodb:GetItem", f"arn:aws:dynamodb:us-east-1:{acct}:table/orders")
+    assert table["decision"] == "implicit_deny" and table["deniedIn"] == "identity"

@@ -147,30 +147,12 @@ def test_generate_replay_enforce(tmp_path: Path) -> None:
 
 
 def test_generate_refuses_bad_input(tmp_path: Path, podid_server: PodidServer) -> None:
-    env = podid_server.env
-    done = _podid(
-        "policy",
-        "generate",
-        "--role",
-        ROLE,
-        "--since",
-        "yesterday-ish",
-        "--state",
-        str(podid_server.state_dir),
-        env=env,
-    )
-    assert done.returncode == 2 and "--since 'yesterday-ish'" in done.stderr
-    done = _podid(
-        "policy",
-        "generate",
-        "--role",
-        "nobody-ever",
-        "--since",
-        "1h",
-        "--state",
-        str(podid_server.state_dir),
-        env=env,
-    )
-    assert done.returncode == 2 and "no calls of the role were observed" in done.stderr
-    done = _podid("policy", "generate", "--role", ROLE, "--state", str(tmp_path / "none"), env=env)
-    assert done.returncode == 2 and "no audit log at" in done.stderr
+    state = str(podid_server.state_dir)
+    cases = [
+        (["--role", ROLE, "--since", "yesterday-ish", "--state", state], "--since 'yesterday-ish'"),
+        (["--role", "nobody-ever", "--since", "1h", "--state", state], "no calls of the role were observed"),
+        (["--role", ROLE, "--state", str(tmp_path / "none")], "no audit log at"),
+    ]
+    for args, message in cases:
+        done = _podid("policy", "generate", *args, env=podid_server.env)
+        assert done.returncode == 2 and message in done.stderr, (args, done.stderr)

@@ -9,7 +9,7 @@ cannot be read is reported in the inventory's notes, never silently treated as a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -62,57 +62,74 @@ def sqs(clients: Clients, account: str, notes: list[str], max_objects: int) -> l
     return out
 
 
+def _items(client: Any, operation: str, key: str) -> Iterator[Any]:
+    """Every item under `key` of a paginated list operation."""
+    for page in client.get_paginator(operation).paginate():
+        yield from page.get(key, [])
+
+
+def _owned(service: str, arn: str, policy: str | None, policy_name: str) -> Resource:
+    """A resource owned by the account in its ARN."""
+    return Resource(service, arn, arn.split(":")[4], policy, policy_name)
+
+
 def secretsmanager(clients: Clients, account: str, notes: list[str], max_objects: int) -> list[Resource]:
     c = clients("secretsmanager")
-    out: list[Resource] = []
-    for page in c.get_paginator("list_secrets").paginate():
-        for secret in page.get("SecretList", []):
-            arn = secret["ARN"]
-            policy = _policy(c.get_resource_policy, "ResourcePolicy", notes, arn, SecretId=arn)
-            out.append(Resource("secretsmanager", arn, arn.split(":")[4], policy, "secret policy"))
-    return out
+    return [
+        _owned(
+            "secretsmanager",
+            s["ARN"],
+            _policy(c.get_resource_policy, "ResourcePolicy", notes, s["ARN"], SecretId=s["ARN"]),
+            "secret policy",
+        )
+        for s in _items(c, "list_secrets", "SecretList")
+    ]
 
 
 def kms(clients: Clients, account: str, notes: list[str], max_objects: int) -> list[Resource]:
     c = clients("kms")
-    out: list[Resource] = []
-    for page in c.get_paginator("list_keys").paginate():
-        for key in page.get("Keys", []):
-            arn = key["KeyArn"]
-            policy = _policy(c.get_key_policy, "Policy", notes, arn, KeyId=key["KeyId"],
-                             PolicyName="default")
-            out.append(Resource("kms", arn, arn.split(":")[4], policy, "key policy"))
-    return out
+    return [
+        _owned(
+            "kms",
+            k["KeyArn"],
+            _policy(c.get_key_policy, "Policy", notes, k["KeyArn"], KeyId=k["KeyId"], PolicyName="default"),
+            "key policy",
+        )
+        for k in _items(c, "list_keys", "Keys")
+    ]
 
 
 def dynamodb(clients: Clients, account: str, notes: list[str], max_objects: int) -> list[Resource]:
     c = clients("dynamodb")
-    out: list[Resource] = []
-    for page in c.get_paginator("list_tables").paginate():
-        for name in page.get("TableNames", []):
-            arn = c.describe_table(TableName=name)["Table"]["TableArn"]
-            policy = _policy(c.get_resource_policy, "Policy", notes, arn, ResourceArn=arn)
-            out.append(Resource("dynamodb", arn, arn.split(":")[4], policy, "table policy"))
-    return out
+    arns = [
+        c.describe_table(TableName=n)["Table"]["TableArn"] for n in _items(c, "list_tables", "TableNames")
+    ]
+    return [
+        _owned(
+            "dynamodb", a, _policy(c.get_resource_policy, "Policy", notes, a, ResourceArn=a), "table policy"
+        )
+        for a in arns
+    ]
 
 
 def logs(clients: Clients, account: str, notes: list[str], max_objects: int) -> list[Resource]:
-    c = clients("logs")
-    out: list[Resource] = []
-    for page in c.get_paginator("describe_log_groups").paginate():
-        for group in page.get("logGroups", []):
-            arn = str(group["arn"]).removesuffix(":*")
-            out.append(Resource("logs", arn, arn.split(":")[4], None, "resource policy"))
-    return out
+    groups = _items(clients("logs"), "describe_log_groups", "logGroups")
+    return [_owned("logs", str(g["arn"]).removesuffix(":*"), None, "resource policy") for g in groups]
 
 
 LISTERS: dict[str, Callable[[Clients, str, list[str], int], list[Resource]]] = {
-    "s3": s3, "sqs": sqs, "secretsmanager": secretsmanager, "kms": kms, "dynamodb": dynamodb, "logs": logs,
+    "s3": s3,
+    "sqs": sqs,
+    "secretsmanager": secretsmanager,
+    "kms": kms,
+    "dynamodb": dynamodb,
+    "logs": logs,
 }
 
 
-def list_resources(clients: Clients, account: str, services: list[str], notes: list[str],
-                   max_objects: int = 100) -> list[Resource]:
+def list_resources(
+    clients: Clients, account: str, services: list[str], notes: list[str], max_objects: int = 100
+) -> list[Resource]:
     """Every existing resource of `services` (IAM prefixes with a lister); failures go to `notes`."""
     out: list[Resource] = []
     for service in services:

@@ -30,6 +30,22 @@ def test_html_renders_and_filters(world: World, tmp_path: Path) -> None:
         )
         row = report["rows"][0]
         assert first[:4] == [row["serviceAccount"], row["service"], row["resource"], row["accessLevel"]]
+        reader = page.evaluate(
+            "[...document.querySelectorAll('#rows tr.row.allowed')]"
+            ".filter(tr => tr.cells[2].textContent.endsWith('/allowed/*'))"
+            ".map(tr => [...tr.cells].map(td => td.textContent))"
+        )
+        assert reader == [
+            [
+                "lab/s3-reader",
+                "s3",
+                "arn:aws:s3:::podid-lab-bucket/allowed/*",
+                "Read",
+                "allowed",
+                "s3:GetObject",
+                "identity:reader:Statement[1]",
+            ]
+        ]
 
         page.evaluate(
             "(() => { const s = document.getElementById('f-sa'); s.value = 'app/writer';"

@@ -29,7 +29,26 @@ from support.server import PODID, PodidServer, start_podid
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = "lab"
 BUCKET = "podid-lab-bucket"
-OBJECTS = ("allowed/report.txt", "allowed/q1/sales.csv", "blocked/secret.txt", "uploads/in.bin", "top.txt")
+OBJECTS = (
+    "allowed/report.txt",
+    "allowed/q1/sales.csv",
+    "blocked/secret.txt",
+    "uploads/in.bin",
+    "top.txt",
+    "lab/notes.txt",
+)
+#: ABAC on the EKS session tags: each pod reads its own namespace's folder.
+ABAC = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "OwnNamespace",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{BUCKET}/${{aws:PrincipalTag/kubernetes-namespace}}/*",
+        }
+    ],
+}
 
 READER = json.loads((ROOT / "examples" / "lab" / "s3-reader-policy.json").read_text())
 WRITER = {
@@ -95,7 +114,7 @@ def trust(account: str) -> dict[str, Any]:
             {
                 "Effect": "Allow",
                 "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-                "Action": "sts:AssumeRole",
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
             },
         ],
     }
@@ -114,8 +133,18 @@ class World:
     def role_arn(self, name: str) -> str:
         return f"arn:aws:iam::{self.account}:role/{name}"
 
-    def as_role(self, name: str, service: str, policy: dict[str, Any] | None = None) -> Any:
-        extra = {"Policy": json.dumps(policy)} if policy else {}
+    def as_role(
+        self,
+        name: str,
+        service: str,
+        policy: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> Any:
+        """A client of `service` for a session of role `name` (optionally with a session policy and
+        session tags, as EKS Auth gives a pod)."""
+        extra: dict[str, Any] = {"Policy": json.dumps(policy)} if policy else {}
+        if tags:
+            extra["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
         creds = self.srv.client("sts").assume_role(
             **extra, RoleArn=self.role_arn(name), RoleSessionName="matrix-test"
         )
@@ -167,6 +196,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust(acct)))
         iam.attach_role_policy(RoleName="s3-reader", PolicyArn=reader)
         iam.put_role_policy(RoleName="app-writer", PolicyName="writer", PolicyDocument=json.dumps(WRITER))
+        iam.put_role_policy(RoleName="s3-reader", PolicyName="abac", PolicyDocument=json.dumps(ABAC))
         iam.put_role_permissions_boundary(RoleName="app-writer", PermissionsBoundary=boundary)
         s3.create_bucket(Bucket=BUCKET)
         for key in OBJECTS:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.matrix.conftest import BOUNDARY, BUCKET, READER, SESSION, WRITER, World
+from tests.matrix.conftest import ABAC, BOUNDARY, BUCKET, READER, SESSION, WRITER, World
 
 from podid.iam import Policy, PolicySet, Request, evaluate, parse_policy
 from support.server import PODID
@@ -102,7 +102,10 @@ def test_every_cell_equals_the_judge(report: dict[str, Any], world: World) -> No
     writer = (parse_policy(WRITER, name="writer"),)
     boundary = (parse_policy(BOUNDARY, kind="boundary", name="boundary"),)
     mine = {
-        "lab/s3-reader": ("s3-reader", PolicySet(identity=(parse_policy(READER, name="reader"),))),
+        "lab/s3-reader": (
+            "s3-reader",
+            PolicySet(identity=(parse_policy(READER, name="reader"), parse_policy(ABAC, name="abac"))),
+        ),
         "app/writer": ("app-writer", PolicySet(identity=writer, boundary=boundary)),
         "lab/limited": (
             "app-writer",
@@ -128,6 +131,10 @@ def test_every_cell_equals_the_judge(report: dict[str, Any], world: World) -> No
             action=c["action"],
             resource=c["resource"],
             resource_account=None if c["resource"] == "*" else world.account,
+            # the EKS session tag of a pod-identity session (lab/limited disables session tags)
+            context={"aws:PrincipalTag/kubernetes-namespace": "lab"}
+            if c["serviceAccount"] == "lab/s3-reader"
+            else {},
         )
         d = evaluate(request, policies)
         refs = [
@@ -212,7 +219,10 @@ def test_rows_fold_ranges(report: dict[str, Any]) -> None:
         for r in report["rows"]
         if r["serviceAccount"] == "lab/s3-reader" and r["decision"] == "allowed" and r["service"] == "s3"
     ]
-    assert [(r["resource"], r["actions"]) for r in rows] == [(f"{OBJ}/allowed/*", ["s3:GetObject"])]
+    assert [(r["resource"], r["actions"], r["deciding"]) for r in rows] == [
+        (f"{OBJ}/allowed/*", ["s3:GetObject"], ["identity:reader:Statement[1]"]),
+        (f"{OBJ}/lab/notes.txt", ["s3:GetObject"], ["identity:abac:Statement[0]:OwnNamespace"]),
+    ]
     assert sorted(rows[0]["resources"]) == [f"{OBJ}/allowed/q1/sales.csv", f"{OBJ}/allowed/report.txt"]
     denied = [
         r
@@ -361,3 +371,13 @@ def test_every_service_lister_reads_its_resources(report: dict[str, Any], world:
     assert report["notes"] == []
     table = cell(report, "app/writer", "dynamodb:GetItem", f"arn:aws:dynamodb:us-east-1:{acct}:table/orders")
     assert table["decision"] == "implicit_deny" and table["deniedIn"] == "identity"
+
+
+def test_abac_on_session_tags_agrees_with_a_tagged_session(report: dict[str, Any], world: World) -> None:
+    """The matrix gives pod-identity sessions the EKS session tags; a session with the same tag agrees."""
+    got = cell(report, "lab/s3-reader", "s3:GetObject", f"{OBJ}/lab/notes.txt")
+    assert got["decision"] == "allowed"
+    tagged = world.as_role("s3-reader", "s3", tags={"kubernetes-namespace": "lab"})
+    assert _outcome(lambda: tagged.get_object(Bucket=BUCKET, Key="lab/notes.txt")) == "allowed"
+    other = world.as_role("s3-reader", "s3", tags={"kubernetes-namespace": "app"})
+    assert _outcome(lambda: other.get_object(Bucket=BUCKET, Key="lab/notes.txt")) == "denied"

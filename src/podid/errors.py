@@ -11,14 +11,22 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """An AWS API error: ``code``, ``message``, HTTP ``status``, ``sender_fault``."""
+    """An AWS API error: ``code``, ``message``, HTTP ``status``, ``sender_fault``.
 
-    def __init__(self, code: str, message: str, status: int = 400, sender_fault: bool = True) -> None:
+    Two JSON/CBOR details, for errors AWS's front end (not the service) prints: ``wire_type``, the
+    ``__type`` where it is namespaced (``com.amazon.coral.service#...``), and ``message_member``,
+    the body member holding the message where it is not the protocol's ``message`` (``Message``).
+    """
+
+    def __init__(self, code: str, message: str, status: int = 400, sender_fault: bool = True,
+                 wire_type: str | None = None, message_member: str | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
         self.sender_fault = sender_fault
+        self.wire_type = wire_type
+        self.message_member = message_member
 
     def __repr__(self) -> str:
         return f"ServiceError({self.code!r}, {self.message!r}, {self.status})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from podid.dataplane.kit import (
+    CORAL_ACCESS_DENIED,
     AuthzItem,
     Context,
     DataplaneRequest,
@@ -69,5 +70,7 @@ def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
 
 SPEC = ServiceSpec(
     scope="monitoring", botocore="cloudwatch", iam_prefix=IAM_PREFIX, moto="cloudwatch", items=items,
-    access_denied=("AccessDenied", 403), actions=ACTIONS, policy_name="resource policy",
+    access_denied=("AccessDenied", 403),
+    denial_type=CORAL_ACCESS_DENIED, denial_message_member="message",
+    actions=ACTIONS, policy_name="resource policy",
 )

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from podid.dataplane.kit import (
+    CORAL_ACCESS_DENIED,
     AuthzItem,
     Context,
     DataplaneRequest,
@@ -232,7 +233,8 @@ def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
 
 SPEC = ServiceSpec(
     scope="dynamodb", botocore="dynamodb", iam_prefix=IAM_PREFIX, moto="dynamodb", items=items,
-    access_denied=("AccessDeniedException", 400), actions=ACTIONS, policy_name="table policy",
+    access_denied=("AccessDeniedException", 400),
+    denial_type=CORAL_ACCESS_DENIED, actions=ACTIONS, policy_name="table policy",
     policy_params={
         "PutResourcePolicy": PolicyParam(("Policy",), "ValidationException"),
     },

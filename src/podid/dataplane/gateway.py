@@ -10,8 +10,8 @@ authenticated and parsed by the gateway, running in a worker thread):
    each is judged through :meth:`CallContext.authorize` (identity, boundary, session policies and
    the global condition keys come from the gateway) with the resource's own policy (bucket, secret,
    queue, key policy, read from the backend) and owner account;
-3. a denial is answered in the service's own shape (:func:`podid.dataplane.denial.denial_response`),
-   raised as :class:`ServiceDenied` so the gateway audits it like any AccessDenied;
+3. a denial is answered in the service's own shape (:func:`podid.dataplane.denial.denial_error`,
+   serialised by :mod:`podid.protocol` like any error), raised as :class:`ServiceDenied` so the gateway audits it like any AccessDenied;
 4. allowed calls go to :class:`podid.dataplane.backend.Backend` with the path and query undecoded;
    S3 flexible checksums are verified first (:mod:`podid.dataplane.checksums`). Input the backend
    still cannot read (moto raising instead of answering) is the protocol's malformed-input 400,
@@ -35,7 +35,7 @@ from starlette.responses import Response
 from podid.auth import chunked
 from podid.dataplane import checksums
 from podid.dataplane.backend import Backend, RawRequest, RawResponse
-from podid.dataplane.denial import denial_response, service_message
+from podid.dataplane.denial import denial_error
 from podid.dataplane.kit import AuthzItem, DataplaneRequest
 from podid.dataplane.lookup import MotoLookup
 from podid.dataplane.policycheck import check_policy_update
@@ -44,7 +44,7 @@ from podid.errors import ServiceError
 from podid.gateway.audit import redact
 from podid.gateway.registry import register_forwarder
 from podid.protocol import validation
-from podid.protocol.codec import request_protocol
+from podid.protocol.codec import request_protocol, serialize_error
 
 if TYPE_CHECKING:
     from podid.gateway.context import CallContext
@@ -152,13 +152,11 @@ def _to_response(raw: RawResponse, request_id: str, head: bool) -> Response:
 
 def _deny(ctx: CallContext, wire: WireRequest, scope: str, item: AuthzItem,
           exc: ServiceError) -> ServiceDenied:
-    raw = denial_response(scope, exc.message, request_id=ctx.request_id, item=item,
-                          request_headers=wire.headers)
-    response = _to_response(raw, ctx.request_id, head=wire.method == "HEAD")
+    error = denial_error(scope, exc.message, item)
+    response = serialize_error(ctx.service, ctx.operation, error, wire, ctx.request_id)
     if wire.method == "HEAD":   # S3 HEAD errors carry no body
         response.body = b""
-    code = spec(scope).access_denied[0]
-    return ServiceDenied(code, service_message(scope, exc.message, item), raw.status, response)
+    return ServiceDenied(error.code, error.message, error.status, response)
 
 
 def _judge(ctx: CallContext, wire: WireRequest, scope: str, items: list[AuthzItem], record: bool) -> None:

@@ -196,6 +196,10 @@ class PolicyParam:
     error_code: str
 
 
+#: The ``__type`` of an IAM denial in DynamoDB, SQS (JSON) and CloudWatch (JSON/CBOR) answers.
+CORAL_ACCESS_DENIED = "com.amazon.coral.service#AccessDeniedException"
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     """Everything podid knows about one data-plane service, in one place.
@@ -207,7 +211,10 @@ class ServiceSpec:
     * ``items``: request -> the authorization items that must all be allowed;
     * ``policy_name``: what the judge calls the resource policy in a deciding-statement reference;
     * ``policy_params``: operation -> where it sets a resource policy (validated before the backend);
-    * ``access_denied``: (error code, HTTP status) of an IAM denial.
+    * ``access_denied``: (error code, HTTP status) of an IAM denial; ``denial_type``: the JSON/CBOR
+      ``__type`` AWS prints for it when that is not the code (:data:`CORAL_ACCESS_DENIED`);
+      ``denial_message_member``: the JSON member of its message (``Message``; the query-compatible
+      SQS and CloudWatch print ``message``).
     """
 
     scope: str
@@ -219,6 +226,8 @@ class ServiceSpec:
     actions: Mapping[str, str] = field(default_factory=dict)
     policy_name: str = "resource policy"
     policy_params: Mapping[str, PolicyParam] = field(default_factory=dict)
+    denial_type: str | None = None
+    denial_message_member: str = "Message"
 
     def action(self, operation: str) -> str:
         """The IAM action of ``operation``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from podid.dataplane.kit import (
+    CORAL_ACCESS_DENIED,
     AuthzItem,
     Context,
     DataplaneRequest,
@@ -75,7 +76,9 @@ def items(req: DataplaneRequest, lookup: Lookup) -> list[AuthzItem]:
 
 SPEC = ServiceSpec(
     scope="sqs", botocore="sqs", iam_prefix=IAM_PREFIX, moto="sqs", items=items,
-    access_denied=("AccessDenied", 403), actions=ACTIONS, policy_name="queue policy",
+    access_denied=("AccessDenied", 403),
+    denial_type=CORAL_ACCESS_DENIED, denial_message_member="message",
+    actions=ACTIONS, policy_name="queue policy",
     policy_params={
         "SetQueueAttributes": PolicyParam(("Attributes", "Policy"), "InvalidAttributeValue"),
         "CreateQueue": PolicyParam(("Attributes", "Policy"), "InvalidAttributeValue"),

@@ -7,9 +7,13 @@ No service-specific XML or JSON is written by hand anywhere in podid.
 
 from __future__ import annotations
 
+import base64
 import functools
+import json
+import secrets
 from collections.abc import Mapping
 from typing import Any
+from xml.etree import ElementTree
 
 from localstack.aws.api import CommonServiceException
 from localstack.aws.protocol.parser import (
@@ -165,10 +169,72 @@ def serialize_error(
     """Serialise a ServiceError as ``service`` answers errors (query XML, json ``__type``, ...)."""
     protocol = request_protocol(service, request)
     op_model = _operation_model(service, protocol, operation)
-    exc = CommonServiceException(error.code, error.message, error.status, error.sender_fault)
+    exc = _exception(error, protocol, op_model.service_model.is_query_compatible)
     ls_response = _serializer(service, protocol).serialize_error_to_response(
         exc, op_model, Headers(request.headers), request_id
     )
+    if service == "s3":
+        _s3_error_envelope(ls_response)
+    elif protocol in ("json", "rest-json"):
+        _json_error_body(ls_response, op_model.service_model, protocol, error.message_member)
     response = _to_starlette(ls_response)
     response.status_code = error.status
     return response
+
+
+@functools.lru_cache(maxsize=64)
+def _named_exception(type_name: str) -> type[CommonServiceException]:
+    """An exception class whose name is ``type_name``: query-compatible services' JSON/CBOR errors
+    take ``__type`` from the class name (the code goes into ``x-amzn-query-error``)."""
+    return type(type_name, (CommonServiceException,), {})
+
+
+def _exception(error: ServiceError, protocol: str, query_compatible: bool) -> CommonServiceException:
+    type_name = error.wire_type or error.code
+    if query_compatible:
+        return _named_exception(type_name)(error.code, error.message, error.status, error.sender_fault)
+    code = type_name if protocol in ("json", "rest-json", "smithy-rpc-v2-cbor") else error.code
+    return CommonServiceException(code, error.message, error.status, error.sender_fault)
+
+
+def _json_error_body(ls_response: Any, model: Any, protocol: str, message_member: str | None) -> None:
+    """JSON errors as AWS sends them: awsJson services answer in their own media type
+    (``application/x-amz-json-1.0`` / ``1.1``, the model's ``jsonVersion``), not ``application/json``;
+    ``message_member`` (``Message``) replaces the serialiser's ``message`` where the error asks for it."""
+    ctype = str(ls_response.headers.get("Content-Type") or "")
+    if "cbor" in ctype:
+        return
+    version = model.metadata.get("jsonVersion")
+    if protocol == "json" and version:
+        ls_response.headers["Content-Type"] = f"application/x-amz-json-{version}"
+    if not message_member or message_member == "message":
+        return
+    try:
+        body = json.loads(ls_response.get_data() or b"{}")
+    except ValueError:
+        return
+    if isinstance(body, dict) and "message" in body and message_member not in body:
+        renamed = {(message_member if k == "message" else k): v for k, v in body.items()}
+        ls_response.set_data(json.dumps(renamed).encode())
+
+
+def _s3_error_envelope(ls_response: Any) -> None:
+    """S3's own error body: ``<Error><Code/><Message/><RequestId/><HostId/></Error>`` (no ``<Type>``),
+    the HostId equal to a fresh ``x-amz-id-2`` header, as every S3 error carries."""
+    body = ls_response.get_data()
+    if not body:
+        return
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return
+    envelope = ElementTree.Element("Error")  # S3 errors carry no xmlns
+    for node in root:
+        name = node.tag.rsplit("}", 1)[-1]
+        if name != "Type":
+            ElementTree.SubElement(envelope, name).text = node.text
+    host_id = base64.b64encode(secrets.token_bytes(57)).decode()
+    ElementTree.SubElement(envelope, "HostId").text = host_id
+    ls_response.headers["x-amz-id-2"] = host_id
+    xml = '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(envelope, encoding="unicode")
+    ls_response.set_data(xml.encode())

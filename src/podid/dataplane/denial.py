@@ -4,9 +4,9 @@ The judge (``podid.iam.denial_message``) words the message ("User: ARN is not au
 ACTION on resource: RESOURCE because no identity-based policy allows the ACTION action");
 :func:`service_message` applies each service's quirks and :func:`denial_error` makes the
 :class:`~podid.errors.ServiceError` (code and status from the service's ``SPEC.access_denied``,
-``__type`` from ``SPEC.denial_type``, body member from ``SPEC.denial_message_member``) that :func:`podid.protocol.codec.serialize_error` writes in
-the request's protocol, like every other error. Observed shapes (real error messages quoted in
-public issue threads):
+``__type`` from ``SPEC.denial_type``, JSON message member from ``SPEC.denial_message_member``) that
+:func:`podid.protocol.codec.serialize_error` writes in the request's protocol, like every other error.
+Observed shapes (real error messages quoted in public issue threads):
 
 * S3: 403 ``<Error><Code>AccessDenied</Code><Message>…</Message><RequestId/><HostId/></Error>``;
   resource ARN in double quotes (wire-facts §8).

@@ -11,7 +11,8 @@ authenticated and parsed by the gateway, running in a worker thread):
    the global condition keys come from the gateway) with the resource's own policy (bucket, secret,
    queue, key policy, read from the backend) and owner account;
 3. a denial is answered in the service's own shape (:func:`podid.dataplane.denial.denial_error`,
-   serialised by :mod:`podid.protocol` like any error), raised as :class:`ServiceDenied` so the gateway audits it like any AccessDenied;
+   serialised by :mod:`podid.protocol` like any error), raised as :class:`ServiceDenied` so the
+   gateway audits it like any AccessDenied;
 4. allowed calls go to :class:`podid.dataplane.backend.Backend` with the path and query undecoded;
    S3 flexible checksums are verified first (:mod:`podid.dataplane.checksums`). Input the backend
    still cannot read (moto raising instead of answering) is the protocol's malformed-input 400,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from podid.cli import agent, audit, broker, iam, irsa, matrix, plan, policy, server, terraform
+from podid.cli import agent, audit, broker, iam, irsa, matrix, plan, policy, server, terraform, verify
 
 app = typer.Typer(
     name="podid",
@@ -26,6 +26,7 @@ plan.register(app)
 app.add_typer(terraform.app, name="terraform")
 app.add_typer(irsa.app, name="irsa")
 matrix.register(app)
+verify.register(app)
 app.add_typer(policy.app, name="policy")
 
 

@@ -46,36 +46,42 @@ class KubeView:
             raise KubeReadError(f"get serviceaccount {namespace}/{name}: {exc.status} {exc.reason}") from exc
         return dict(self.core.api_client.sanitize_for_serialization(sa))
 
+    def _plain(self, obj: Any) -> dict[str, Any]:
+        return dict(self.core.api_client.sanitize_for_serialization(obj))
+
     def irsa_service_accounts(self) -> list[tuple[str, str, str]]:
         """(namespace, name, role ARN) of every ServiceAccount annotated for IRSA."""
         try:
-            items = self.core.list_service_account_for_all_namespaces().items
+            listed = self._plain(self.core.list_service_account_for_all_namespaces())
         except ApiException as exc:
             raise KubeReadError(f"list serviceaccounts: {exc.status} {exc.reason}") from exc
         out = []
-        for sa in items:
-            role = (sa.metadata.annotations or {}).get(IRSA_ANNOTATION)
+        for sa in listed.get("items") or []:
+            meta = sa.get("metadata") or {}
+            role = (meta.get("annotations") or {}).get(IRSA_ANNOTATION)
             if role:
-                out.append((sa.metadata.namespace, sa.metadata.name, role))
+                out.append((str(meta.get("namespace")), str(meta.get("name")), str(role)))
         return out
 
     def pods_of(self, namespace: str, service_account: str) -> list[PodView]:
         """Running/pending pods of the ServiceAccount (probe pods of `podid verify` excluded)."""
         try:
-            items = self.core.list_namespaced_pod(namespace).items
+            listed = self._plain(self.core.list_namespaced_pod(namespace))
         except ApiException as exc:
             raise KubeReadError(f"list pods in {namespace}: {exc.status} {exc.reason}") from exc
         out = []
-        for pod in items:
-            spec, meta = pod.spec, pod.metadata
-            if (spec.service_account_name or "default") != service_account:
+        for pod in listed.get("items") or []:
+            spec, meta = pod.get("spec") or {}, pod.get("metadata") or {}
+            if (spec.get("serviceAccountName") or "default") != service_account:
                 continue
-            if (meta.labels or {}).get("app.kubernetes.io/managed-by") == "podid-verify":
+            if (meta.get("labels") or {}).get("app.kubernetes.io/managed-by") == "podid-verify":
                 continue
-            if pod.status and pod.status.phase in ("Succeeded", "Failed"):
+            if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
                 continue
-            names = {e.name for c in spec.containers or [] for e in c.env or []}
-            owners = meta.owner_references or []
-            owner = f"{owners[0].kind}/{owners[0].name}" if owners else None
-            out.append(PodView(meta.name, frozenset(names), owner))
+            if meta.get("deletionTimestamp"):
+                continue
+            names = {e.get("name") for c in spec.get("containers") or [] for e in c.get("env") or []}
+            owners = meta.get("ownerReferences") or []
+            owner = f"{owners[0]['kind']}/{owners[0]['name']}" if owners else None
+            out.append(PodView(str(meta.get("name")), frozenset(str(n) for n in names), owner))
         return out

@@ -8,6 +8,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, cast
 
 from kubernetes.client import CoreV1Api
 from kubernetes.client.exceptions import ApiException
@@ -76,7 +77,7 @@ def probe_pod(core: CoreV1Api, namespace: str, service_account: str, *, image: s
     """A Running probe pod of ``service_account``; always deleted on exit (grace period 0)."""
     name = f"podid-verify-{service_account[:30].rstrip('-.')}-{secrets.token_hex(3)}"
     try:
-        core.create_namespaced_pod(namespace, manifest(namespace, name, service_account, image))
+        core.create_namespaced_pod(namespace, cast(Any, manifest(namespace, name, service_account, image)))
     except ApiException as exc:
         raise ProbeError(f"create probe pod in {namespace}: {exc.status} {exc.reason}") from exc
     try:
@@ -92,7 +93,7 @@ def _wait_running(core: CoreV1Api, namespace: str, name: str, timeout: float) ->
     phase = "Unknown"
     while time.monotonic() < deadline:
         pod = core.read_namespaced_pod(name, namespace)
-        phase = pod.status.phase if pod.status else "Unknown"
+        phase = (pod.status.phase if pod.status else None) or "Unknown"
         if phase == "Running":
             return
         if phase in ("Succeeded", "Failed"):

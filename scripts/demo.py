@@ -159,7 +159,7 @@ def shell_quiet(env: Path, command: str) -> str:
 
 
 def part_pods(env: Path, cluster: str, ns: str) -> None:
-    banner("Part 3: the seeds' pods — kubectl, the pod runtime and the node agent")
+    banner("Part 4: the seeds' pods — kubectl, the pod runtime and the node agent")
     wait_for(env, f"aws eks describe-addon --cluster-name {cluster} --addon-name eks-pod-identity-agent "
                   "--query addon.status --output text", "ACTIVE")
     shell(env, "kubectl -n kube-system get daemonset eks-pod-identity-agent")
@@ -229,7 +229,7 @@ def part_irsa(env: Path, cluster: str, ns: str) -> None:
 
 
 def part_blast_radius(work: Path) -> None:
-    banner("Part 4: the blast radius of an over-broad node role (podid up --node-role)")
+    banner("Part 2: the blast radius of an over-broad node role (podid up --node-role)")
     trust = json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
     s3_read_all = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
@@ -255,7 +255,7 @@ def part_blast_radius(work: Path) -> None:
 
 
 def part_control_plane(work: Path) -> None:
-    banner("Part 2: podid up — the seeds' IAM and EKS steps with the real aws CLI")
+    banner("Part 3: podid up — the seeds' IAM and EKS steps with the real aws CLI")
     cluster, ns, sa = "lab", "lab", "s3-reader"
     role = f"{cluster}-{ns}-s3-reader"
     with podid_up(work / "state", "--cluster", cluster, "--kube-port", "0") as env:
@@ -294,16 +294,17 @@ def part_control_plane(work: Path) -> None:
                    "--action-names iam:CreateRole --query 'EvaluationResults[0].EvalDecision' --output text")
         part_pods(env, cluster, ns)
         part_irsa(env, cluster, ns)
-        banner("The seeds' checklist held: agent ACTIVE, dedicated ServiceAccount, association, "
-               "prefix-scoped policy, pod = its own role, allowed prefix OK, "
-               "blocked prefix and default SA refused")
+        banner("Seed 000's checklist as one command: podid verify (probe pods of the ServiceAccount and "
+               "of the namespace's default ServiceAccount, the judge on every policy involved)")
+        shell(env, f"podid verify --cluster {cluster} --namespace {ns} --service-account {sa} "
+                   f"--bucket {BUCKET} --allowed-prefix allowed/ --blocked-prefix blocked/")
 
 
 def main() -> int:
     part_judge()
     with tempfile.TemporaryDirectory(prefix="podid-demo-") as tmp:
-        part_control_plane(Path(tmp))
         part_blast_radius(Path(tmp))
+        part_control_plane(Path(tmp))   # last: it ends with `podid verify` on the lab it built
     return 0
 
 

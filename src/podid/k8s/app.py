@@ -227,8 +227,7 @@ class ClusterAPI:
             if method != "POST":
                 raise errors.method_not_allowed()
             body = await read_body(request)
-            opts = self._opts(request, user, "kube-apiserver")
-            out = await run_in_threadpool(c.create_token, t.namespace or "", t.name or "", body, opts)
+            out = await run_in_threadpool(c.authn.create_token, t.namespace or "", t.name or "", body)
             return JSONResponse(out, status_code=201)
         if t.subresource == "scale" and t.name is not None:
             return await self.scale(request, t, user)
@@ -242,7 +241,7 @@ class ClusterAPI:
             if method != "POST":
                 raise errors.method_not_allowed()
             body = await read_body(request)
-            return JSONResponse(await run_in_threadpool(c.token_review, body), status_code=201)
+            return JSONResponse(await run_in_threadpool(c.authn.token_review, body), status_code=201)
         if t.name is None:
             if method == "GET":
                 if flag(request, "watch"):

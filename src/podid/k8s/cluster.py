@@ -1,5 +1,6 @@
 """One cluster's API semantics, independent of HTTP: CRUD with defaulting, admission, validation,
-managedFields, namespace/ServiceAccount bookkeeping, pod lifecycle, TokenRequest and TokenReview.
+managedFields, namespace/ServiceAccount bookkeeping, pod lifecycle; TokenRequest and TokenReview are
+:attr:`Cluster.authn` (:mod:`podid.k8s.authn`).
 
 Every method is synchronous (the HTTP layer calls them in a worker thread) and raises
 :class:`~podid.k8s.errors.StatusError` for anything Kubernetes reports as a Status.
@@ -16,6 +17,7 @@ from typing import Any, Literal
 
 from podid.k8s import errors, fields, ownership, patch, schema
 from podid.k8s.admission import AdmissionHook, AdmissionRequest, run_hooks
+from podid.k8s.authn import Authentication
 from podid.k8s.defaults import apply_defaults
 from podid.k8s.meta import metadata, now_rfc3339, parse_rv, prepare_new, random_suffix
 from podid.k8s.resources import ResourceType, find
@@ -71,6 +73,7 @@ class Cluster:
         self.store = store
         self.hooks = list(admission_hooks)
         self.token_issuer = token_issuer
+        self.authn = Authentication(store, token_issuer, lambda ns, name: self.get(SERVICEACCOUNTS, ns, name))
         self.runtime: PodRuntime = runtime or NoRuntime()
         self.ca_pem = ca_pem
 
@@ -617,154 +620,3 @@ class Cluster:
         prepare_new(event, ns)
         with contextlib.suppress(AlreadyExistsError):
             self.store.create("", "events", event)
-
-    # -- authentication.k8s.io -------------------------------------------------------------------
-    def create_token(self, namespace: str, sa_name: str, body: Any, opts: WriteOptions) -> dict[str, Any]:
-        sa = self.get(SERVICEACCOUNTS, namespace, sa_name)
-        if self.token_issuer is None:
-            raise errors.StatusError(
-                503, "ServiceUnavailable", "token issuance is not configured for this cluster"
-            )
-        if not isinstance(body, dict):
-            raise errors.bad_request("the body of the request was in an unknown format")
-        spec = dict(body.get("spec") or {})
-        audiences = list(spec.get("audiences") or self.token_issuer.api_audiences)
-        seconds = spec.get("expirationSeconds") or 3600
-        if not isinstance(seconds, int) or seconds < 600:
-            raise errors.invalid(
-                "TokenRequest",
-                "authentication.k8s.io",
-                sa_name,
-                [
-                    errors.invalid_value(
-                        "spec.expirationSeconds", seconds, "may not specify a duration less than 10 minutes"
-                    )
-                ],
-            )
-        if seconds > 2**32:
-            raise errors.invalid(
-                "TokenRequest",
-                "authentication.k8s.io",
-                sa_name,
-                [
-                    errors.invalid_value(
-                        "spec.expirationSeconds",
-                        seconds,
-                        "may not specify a duration larger than 2^32 seconds",
-                    )
-                ],
-            )
-        pod_ref = None
-        bound = spec.get("boundObjectRef")
-        if bound:
-            if bound.get("kind") not in ("Pod", "Secret", "Node"):
-                raise errors.invalid(
-                    "TokenRequest",
-                    "authentication.k8s.io",
-                    sa_name,
-                    [
-                        errors.unsupported_value(
-                            "spec.boundObjectRef.kind", bound.get("kind"), ["Pod", "Secret"]
-                        )
-                    ],
-                )
-            if bound.get("kind") == "Pod":
-                pod = self.store.get("", "pods", namespace, bound.get("name", ""))
-                if pod is None:
-                    raise errors.not_found("pods", "", bound.get("name", ""))
-                if bound.get("uid") and bound["uid"] != pod["metadata"]["uid"]:
-                    raise errors.conflict(
-                        "pods",
-                        "",
-                        bound.get("name", ""),
-                        f"the UID in the bound object reference ({bound['uid']}) does not match "
-                        f"the UID in record. The object might have been deleted and then "
-                        f"recreated",
-                    )
-                if (pod.get("spec") or {}).get("serviceAccountName", "default") != sa_name:
-                    raise errors.bad_request(
-                        f'cannot bind token for serviceaccount "{sa_name}" to pod running '
-                        f"with different serviceaccount name."
-                    )
-                pod_ref = (pod["metadata"]["name"], pod["metadata"]["uid"])
-                spec["boundObjectRef"] = {
-                    "kind": "Pod",
-                    "apiVersion": "v1",
-                    "name": pod_ref[0],
-                    "uid": pod_ref[1],
-                }
-        issued = self.token_issuer.issue(
-            namespace, sa_name, sa["metadata"]["uid"], audiences, seconds, pod_ref
-        )
-        spec["audiences"] = audiences
-        spec["expirationSeconds"] = seconds
-        expires = dt.datetime.fromtimestamp(issued.expires_at, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {
-            "kind": "TokenRequest",
-            "apiVersion": "authentication.k8s.io/v1",
-            "metadata": {"name": sa_name, "namespace": namespace, "creationTimestamp": None},
-            "spec": spec,
-            "status": {"token": issued.token, "expirationTimestamp": expires},
-        }
-
-    def token_review(self, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict) or not (body.get("spec") or {}).get("token"):
-            raise errors.invalid("TokenReview", "authentication.k8s.io", "", [errors.required("spec.token")])
-        spec = body["spec"]
-        status: dict[str, Any]
-        if self.token_issuer is None:
-            status = {"authenticated": False, "user": {}, "error": "token issuer not configured"}
-        else:
-            try:
-                r = self.token_issuer.review(spec["token"], spec.get("audiences") or [])
-                status = self._review_status(
-                    r.namespace, r.service_account, r.service_account_uid, r.audiences, r.pod_name, r.pod_uid
-                )
-            except ValueError as exc:
-                status = {"authenticated": False, "user": {}, "error": f"[invalid bearer token, {exc}]"}
-        return {
-            "kind": "TokenReview",
-            "apiVersion": "authentication.k8s.io/v1",
-            "metadata": {"creationTimestamp": None},
-            "spec": spec,
-            "status": status,
-        }
-
-    def _review_status(
-        self,
-        ns: str,
-        sa: str,
-        sa_uid: str,
-        audiences: Sequence[str],
-        pod_name: str | None,
-        pod_uid: str | None,
-    ) -> dict[str, Any]:
-        stored = self.store.get("", "serviceaccounts", ns, sa)
-        if stored is None or stored["metadata"]["uid"] != sa_uid:
-            return {
-                "authenticated": False,
-                "user": {},
-                "error": "[invalid bearer token, service account token has been invalidated]",
-            }
-        if pod_name:
-            pod = self.store.get("", "pods", ns, pod_name)
-            if pod is None or pod["metadata"]["uid"] != pod_uid:
-                return {
-                    "authenticated": False,
-                    "user": {},
-                    "error": f'[invalid bearer token, pod "{pod_name}" not found]',
-                }
-        extra = {}
-        if pod_name:
-            extra = {
-                "authentication.kubernetes.io/pod-name": [pod_name],
-                "authentication.kubernetes.io/pod-uid": [pod_uid or ""],
-            }
-        user: dict[str, Any] = {
-            "username": f"system:serviceaccount:{ns}:{sa}",
-            "uid": sa_uid,
-            "groups": ["system:serviceaccounts", f"system:serviceaccounts:{ns}", "system:authenticated"],
-        }
-        if extra:
-            user["extra"] = extra
-        return {"authenticated": True, "user": user, "audiences": list(audiences)}

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from podid.k8s import OidcTokenIssuer, SqlObjectStore, create_tables
-from podid.k8s.cluster import PODS, Cluster, WriteOptions
+from podid.k8s.registry import PODS, Cluster, WriteOptions
 from podid.runtime import (
     ImageMap,
     ImageNotFound,

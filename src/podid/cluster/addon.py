@@ -13,12 +13,12 @@ from typing import Any
 
 from podid.eks.addons import POD_IDENTITY_AGENT
 from podid.k8s import errors as k8s_errors
-from podid.k8s.cluster import Cluster, WriteOptions
 from podid.k8s.defaults import apply_defaults
 from podid.k8s.meta import prepare_new
 from podid.k8s.ownership import owner_reference
+from podid.k8s.podruntime import running_status
+from podid.k8s.registry import Cluster, WriteOptions
 from podid.k8s.resources import find
-from podid.k8s.runtime import running_status
 from podid.k8s.store import AlreadyExistsError, ConflictError, NotFoundError
 
 NAMESPACE = "kube-system"

@@ -93,7 +93,7 @@ class Mounted:
 
     record: ClusterRecord
     app: Any
-    cluster: Any                     # podid.k8s.cluster.Cluster
+    cluster: Any                     # podid.k8s.registry.Cluster
     issuer: LiveIssuer
     agent_port: int
     runtime: Any = None              # podid.runtime.ProcessRuntime when available

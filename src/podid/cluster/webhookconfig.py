@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from podid.k8s import errors
-from podid.k8s.cluster import Cluster, WriteOptions
+from podid.k8s.registry import Cluster, WriteOptions
 from podid.k8s.resources import ResourceType, find
 from podid.webhook.admission import mutating_webhook_configuration
 

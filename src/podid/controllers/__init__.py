@@ -3,7 +3,7 @@
 Level-triggered reconcile loops over the cluster's object store (:class:`Controllers`): Deployment
 -> ReplicaSets (``pod-template-hash``), ReplicaSet -> Pods, Job -> Pods, and the garbage collector
 (ownerReferences; background, foreground and orphan deletion). Pods are created through the API
-(:meth:`podid.k8s.cluster.Cluster.create`), so they pass the same admission (Pod Identity, IRSA)
+(:meth:`podid.k8s.registry.Cluster.create`), so they pass the same admission (Pod Identity, IRSA)
 and start in the same runtime as pods created by kubectl.
 """
 

@@ -13,8 +13,8 @@ from typing import Any
 from podid.controllers import kit
 from podid.controllers.replicaset import REPLICASETS
 from podid.k8s import errors
-from podid.k8s.cluster import Cluster, WriteOptions
 from podid.k8s.ownership import owner_reference
+from podid.k8s.registry import Cluster, WriteOptions
 from podid.k8s.resources import ResourceType, find
 
 DEPLOYMENTS: ResourceType = find("apps", "v1", "deployments")  # type: ignore[assignment]

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from podid.k8s import errors
-from podid.k8s.cluster import Cluster
 from podid.k8s.ownership import FOREGROUND, dependents, namespaced_types, owner_uids, remove_finalizer
+from podid.k8s.registry import Cluster
 from podid.k8s.resources import RESOURCES
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from podid.controllers import kit
-from podid.k8s.cluster import PODS, Cluster
 from podid.k8s.meta import now_rfc3339
+from podid.k8s.registry import PODS, Cluster
 from podid.k8s.resources import ResourceType, find
 
 REACHED = "Reached expected number of succeeded pods"

@@ -15,7 +15,7 @@ from typing import Any
 
 from podid.controllers import deployment, gc, job, replicaset
 from podid.k8s import errors
-from podid.k8s.cluster import Cluster
+from podid.k8s.registry import Cluster
 from podid.k8s.resources import ResourceType
 
 log = logging.getLogger("podid.controllers")

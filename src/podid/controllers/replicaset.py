@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from podid.controllers import kit
-from podid.k8s.cluster import PODS, Cluster
+from podid.k8s.registry import PODS, Cluster
 from podid.k8s.resources import ResourceType, find
 
 REPLICASETS: ResourceType = find("apps", "v1", "replicasets")  # type: ignore[assignment]

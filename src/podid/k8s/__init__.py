@@ -14,7 +14,7 @@ from podid.k8s.admission import AdmissionHook, AdmissionRequest, pod_hook
 from podid.k8s.app import create_cluster_api
 from podid.k8s.auth import Authenticator, UserInfo, admin_user, static_token_authenticator
 from podid.k8s.kubeconfig import ClusterAccess, build_kubeconfig, write_kubeconfig
-from podid.k8s.runtime import ExecIO, LocalProcessRuntime, NoRuntime, PodRuntime
+from podid.k8s.podruntime import ExecIO, LocalProcessRuntime, NoRuntime, PodRuntime
 from podid.k8s.sqlstore import SqlObjectStore, create_tables
 from podid.k8s.store import ObjectStore, WatchEvent
 from podid.k8s.tokens import IssuedToken, OidcTokenIssuer, ReviewedToken, TokenIssuer

@@ -1,7 +1,7 @@
 """The per-cluster ASGI app: ``create_cluster_api(...) -> Starlette``.
 
 Routes every Kubernetes path kubectl uses (discovery, OpenAPI v3, resources, watch, subresources
-exec/log/token/status) to :class:`~podid.k8s.cluster.Cluster`, after bearer-token authentication.
+exec/log/token/status) to :class:`~podid.k8s.registry.Cluster`, after bearer-token authentication.
 The app works at the root or mounted under a prefix (``/clusters/<name>``): URLs it hands out
 (OpenAPI ``serverRelativeURL``) include ``scope["root_path"]``.
 """
@@ -24,7 +24,6 @@ from starlette.websockets import WebSocket
 from podid.k8s import discovery, errors, openapi, scale
 from podid.k8s.admission import AdmissionHook
 from podid.k8s.auth import Authenticator, UserInfo
-from podid.k8s.cluster import Cluster, WriteOptions
 from podid.k8s.exec_ws import WebSocketExecIO, choose_protocol, exit_status
 from podid.k8s.http import (
     JSONResponse,
@@ -35,7 +34,8 @@ from podid.k8s.http import (
     read_body,
     status_response,
 )
-from podid.k8s.runtime import PodRuntime
+from podid.k8s.podruntime import PodRuntime
+from podid.k8s.registry import Cluster, WriteOptions
 from podid.k8s.selectors import parse_field_selector, parse_label_selector, supported_fields
 from podid.k8s.store import CompactedError, ObjectStore
 from podid.k8s.tables import to_table

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from podid.k8s import errors, patch
-from podid.k8s.cluster import Cluster, WriteOptions
+from podid.k8s.registry import Cluster, WriteOptions
 from podid.k8s.resources import ResourceType
 
 

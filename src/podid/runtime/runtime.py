@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Sequence
 from pathlib import Path
 from typing import Any
 
-from podid.k8s.runtime import ExecIO
+from podid.k8s.podruntime import ExecIO
 from podid.k8s.store import ObjectStore
 from podid.k8s.tokens import TokenIssuer
 from podid.runtime.config import RuntimeConfig

@@ -3,7 +3,7 @@
 The runtime writes straight to the cluster's :class:`~podid.k8s.store.ObjectStore` (as the kubelet
 writes the ``pods/status`` subresource): read the live pod, check its uid, replace ``status`` (and
 ``spec.nodeName`` when binding), retry on resourceVersion conflicts. Events use the shape of
-:meth:`podid.k8s.cluster.Cluster.record_event`, with ``source.component`` ``kubelet``.
+:meth:`podid.k8s.registry.Cluster.record_event`, with ``source.component`` ``kubelet``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """One cluster's API semantics, independent of HTTP: CRUD with defaulting, admission, validation,
 managedFields, namespace/ServiceAccount bookkeeping, pod lifecycle; TokenRequest and TokenReview are
-:attr:`Cluster.authn` (:mod:`podid.k8s.authn`).
+:attr:`Cluster.authn` (:mod:`podid.k8s.tokenapi`).
 
 Every method is synchronous (the HTTP layer calls them in a worker thread) and raises
 :class:`~podid.k8s.errors.StatusError` for anything Kubernetes reports as a Status.
@@ -17,13 +17,13 @@ from typing import Any, Literal
 
 from podid.k8s import errors, fields, ownership, patch, schema
 from podid.k8s.admission import AdmissionHook, AdmissionRequest, run_hooks
-from podid.k8s.authn import Authentication
 from podid.k8s.defaults import apply_defaults
 from podid.k8s.meta import metadata, now_rfc3339, parse_rv, prepare_new, random_suffix
+from podid.k8s.podruntime import NoRuntime, PodRuntime
 from podid.k8s.resources import ResourceType, find
-from podid.k8s.runtime import NoRuntime, PodRuntime
 from podid.k8s.selectors import Matcher
 from podid.k8s.store import AlreadyExistsError, ConflictError, NotFoundError, ObjectStore
+from podid.k8s.tokenapi import Authentication
 from podid.k8s.tokens import TokenIssuer
 from podid.k8s.validation import validate
 

@@ -7,7 +7,20 @@ from __future__ import annotations
 
 import typer
 
-from podid.cli import agent, audit, broker, iam, irsa, matrix, plan, policy, server, terraform, verify
+from podid.cli import (
+    agent,
+    audit,
+    broker,
+    eksctl,
+    iam,
+    irsa,
+    matrix,
+    plan,
+    policy,
+    server,
+    terraform,
+    verify,
+)
 
 app = typer.Typer(
     name="podid",
@@ -28,6 +41,7 @@ app.add_typer(irsa.app, name="irsa")
 matrix.register(app)
 verify.register(app)
 app.add_typer(policy.app, name="policy")
+app.add_typer(eksctl.app, name="eksctl")
 
 
 @app.callback()

@@ -23,6 +23,7 @@ def test_podidentityassociation_lifecycle(shell: Shell) -> None:
         assert shell.role_names() == before
         added = shell.eksctl("create", "addon", "--cluster", CLUSTER, "--name", AGENT)
         assert added.returncode == 0, added.stderr
+    before = shell.role_names()  # the add-on brings the node role
     addons = json.loads(shell.eksctl("get", "addon", "--cluster", CLUSTER, "-o", "json").stdout)
     assert [a["Status"] for a in addons if a["Name"] == AGENT] == ["ACTIVE"]
     table = shell.eksctl("get", "addon", "--cluster", CLUSTER).stdout.splitlines()
@@ -46,13 +47,19 @@ def test_podidentityassociation_lifecycle(shell: Shell) -> None:
                                      "-o", "json").stdout)
     assert [(p["Namespace"], p["ServiceAccountName"], p["RoleARN"]) for p in listed] == [
         ("default", "s3-sa", role["Arn"])]
-    assert listed[0]["AssociationARN"].startswith(f"arn:aws:eks:")
+    assert listed[0]["AssociationARN"].startswith("arn:aws:eks:")
     rows = shell.eksctl("get", "podidentityassociation", "--cluster", CLUSTER).stdout.splitlines()
     assert rows[0].startswith("ASSOCIATION ARN") and rows[1].split()[1:4] == ["default", "s3-sa",
                                                                               role["Arn"]]
 
+    roles = shell.role_names()
     again = shell.eksctl(*args)
-    assert again.returncode == 1 and again.stderr.startswith("Error: "), again.stderr
+    assert again.returncode == 1, again.stderr
+    assert again.stderr.splitlines()[-1].startswith("Error: creating IAM role") \
+        and "EntityAlreadyExists" in again.stderr, again.stderr
+    assert shell.role_names() == roles
+    assert len(json.loads(shell.ok(f"aws eks list-pod-identity-associations --cluster-name {CLUSTER}"))[
+        "associations"]) == 1
 
     deleted = shell.eksctl("delete", "podidentityassociation", "--cluster", CLUSTER,
                            "--namespace", "default", "--service-account-name", "s3-sa")

@@ -83,6 +83,7 @@ def create(ctl: Ctl, spec: IrsaSpec, approve: bool) -> None:
 
 def listing(ctl: Ctl, namespace: str | None, name: str | None) -> list[dict[str, Any]]:
     """eksctl's ClusterIAMServiceAccount objects for ``get iamserviceaccount``."""
+    ctl.describe()
     out = []
     for role in roles.owned_roles(ctl, names.IRSA_TAG):
         ns, _, sa = role.tags[names.IRSA_TAG].partition("/")
@@ -98,6 +99,7 @@ def listing(ctl: Ctl, namespace: str | None, name: str | None) -> list[dict[str,
 def delete(ctl: Ctl, namespace: str, name: str) -> None:
     if not name:
         raise EksctlError("--name must be set")
+    ctl.describe()
     ident = f"{namespace}/{name}"
     role = roles.find_owned(ctl, names.IRSA_TAG, ident)
     if role is None:

@@ -77,8 +77,9 @@ def test_bad_input_changes_nothing(shell: Shell) -> None:
     missing = shell.eksctl("create", "podidentityassociation", "--namespace", "default",
                            "--service-account-name", "x", "--role-arn", "arn:aws:iam::1:role/x")
     assert missing.returncode == 1 and missing.stderr == "Error: --cluster must be set\n", missing.stderr
-    for cmd in (("create", "iamserviceaccount", "--name", "a", "--attach-policy-arn", "arn:aws:iam::1:policy/p",
-                 "--approve"), ("delete", "iamserviceaccount", "--name", "a"), ("get", "addon"),
+    for cmd in (("create", "iamserviceaccount", "--name", "a", "--attach-policy-arn",
+                 "arn:aws:iam::1:policy/p", "--approve"),
+                ("delete", "iamserviceaccount", "--name", "a"), ("get", "addon"),
                 ("utils", "migrate-to-pod-identity", "--approve")):
         done = shell.eksctl(*cmd)
         assert done.returncode == 1 and done.stderr == "Error: --cluster must be set\n", (cmd, done.stderr)

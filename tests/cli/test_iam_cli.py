@@ -44,11 +44,16 @@ def write(tmp_path: Path, name: str, data: Any) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("command", ["eval-cases", "simulate", "validate", "lint"])
-def test_every_command_has_help(command: str) -> None:
+@pytest.mark.parametrize(("command", "options"), [
+    ("eval-cases", ["--check"]), ("simulate", ["--policy", "--action", "--resource", "--context"]),
+    ("validate", ["--kind"]), ("lint", ["--kind", "--fail-on", "WildcardAction"]),
+])
+def test_every_command_documents_its_options(command: str, options: list[str]) -> None:
     proc = podid(command, "--help")
     assert proc.returncode == 0, proc.stderr
-    assert "Usage" in proc.stdout
+    assert f"podid iam {command}" in proc.stdout
+    missing = [o for o in options if o not in proc.stdout]
+    assert not missing, proc.stdout
 
 
 def test_eval_cases_matches_expected_decisions() -> None:

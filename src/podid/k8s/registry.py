@@ -180,15 +180,30 @@ class Cluster:
             raise errors.bad_request(
                 "the namespace of the provided object does not match the namespace sent on the request"
             )
+        meta.pop("managedFields", None)
+        return self._admit_and_store(rt, ns, obj, opts, None)
+
+    def _admit_and_store(
+        self,
+        rt: ResourceType,
+        ns: str | None,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        managed: list[dict[str, Any]] | None,
+    ) -> dict[str, Any]:
+        """The create path after decoding: defaults, admission, validation, managedFields (recorded
+        for this manager, or ``managed`` from server-side apply), store, events, after-create."""
         self._require_namespace(rt, ns)
         prepare_new(obj, ns)
-        meta.pop("managedFields", None)
         strategy = strategy_for(rt)
         strategy.defaults(obj)
         obj, events = self._admit(rt, "CREATE", ns or "", obj, None, opts)
         strategy.defaults(obj)
         self._invalid(rt, obj, None)
-        fields.record_update(None, obj, opts.manager, rt.api_version)
+        if managed is None:
+            fields.record_update(None, obj, opts.manager, rt.api_version)
+        else:
+            metadata(obj)["managedFields"] = managed
         if opts.dry_run:
             return obj
         stored = self._store_create(rt, obj)
@@ -338,21 +353,7 @@ class Cluster:
         managed: list[dict[str, Any]],
         opts: WriteOptions,
     ) -> dict[str, Any]:
-        ns = namespace if rt.namespaced else None
-        self._require_namespace(rt, ns)
-        prepare_new(obj, ns)
-        strategy = strategy_for(rt)
-        strategy.defaults(obj)
-        obj, events = self._admit(rt, "CREATE", ns or "", obj, None, opts)
-        strategy.defaults(obj)
-        self._invalid(rt, obj, None)
-        metadata(obj)["managedFields"] = managed
-        if opts.dry_run:
-            return obj
-        stored = self._store_create(rt, obj)
-        for reason, message, etype in events:
-            self.record_event(stored, reason, message, etype)
-        return strategy.after_create(self, stored)
+        return self._admit_and_store(rt, namespace if rt.namespaced else None, obj, opts, managed)
 
     def _write_update_keep_fields(
         self,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from iam_caseutil import load_cases, run
+
+from support.iam_cases import load_cases, run
 
 SHARED = load_cases("cases.json")
 EXTRA = load_cases("extra_cases.json")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -132,16 +133,35 @@ def description_param(params: Mapping[str, Any]) -> str | None:
     return None if value is None else str(value)
 
 
+#: IAM's tag key/value character class (botocore model tagKeyType/tagValueType; AWS answers
+#: "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*").
+TAG_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]"
+_TAG_EXTRA = frozenset("_.:/=+-@")
+_PATTERN_MSG = "Member must satisfy regular expression pattern: "
+
+
+def tag_chars_ok(text: str) -> bool:
+    """Every character is a letter, separator, number or one of ``_.:/=+-@``."""
+    return all(c in _TAG_EXTRA or unicodedata.category(c)[0] in "LZN" for c in text)
+
+
 def tags_param(params: Mapping[str, Any], key: str = "Tags") -> list[dict[str, str]]:
+    """The request's tags, validated like IAM: lengths and characters per ``tags.N.member.*``
+    (1-based N), then case-insensitive duplicate keys, then at most 50."""
     tags = params.get(key) or []
     out: list[dict[str, str]] = []
     seen: set[str] = set()
-    for tag in tags:
+    for i, tag in enumerate(tags, 1):
         k, v = tag.get("Key"), tag.get("Value", "")
+        member = f"tags.{i}.member"
         if k is None or not 1 <= len(k) <= 128:
-            raise validation(k, "tags.member.key", "Member must have length less than or equal to 128")
+            raise validation(k, f"{member}.key", "Member must have length less than or equal to 128")
+        if not tag_chars_ok(k):
+            raise validation(k, f"{member}.key", f"{_PATTERN_MSG}{TAG_PATTERN}+")
         if v is None or len(v) > 256:
-            raise validation(v, "tags.member.value", "Member must have length less than or equal to 256")
+            raise validation(v, f"{member}.value", "Member must have length less than or equal to 256")
+        if not tag_chars_ok(v):
+            raise validation(v, f"{member}.value", f"{_PATTERN_MSG}{TAG_PATTERN}*")
         if k.lower() in seen:
             raise ServiceError(
                 "InvalidInput",

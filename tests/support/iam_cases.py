@@ -1,4 +1,7 @@
-"""Load tests/data/iam-cases/*.json cases and run them through podid.iam."""
+"""Load tests/data/iam-cases/*.json cases and run them through the pure judge (podid.iam).
+
+Used by tests/iam (every case's expected decision) and tests/dataplane (the judge's view of a case
+the peer-accuracy tool rewrote)."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import ssl
 from pathlib import Path
 
 import typer
@@ -121,6 +122,21 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("no region for the EKS API: give --region or set AWS_REGION",
                                      param_hint="--region")
 
+        try:
+            api = kube_api_client(str(kubeconfig) if kubeconfig else None, kube_context)
+        except (ConfigException, OSError, ValueError) as exc:
+            typer.echo(f"podid webhook: cannot load the Kubernetes configuration: {exc}", err=True)
+            raise typer.Exit(2) from None
+        try:
+            eks = boto3.Session(region_name=region).client(
+                "eks", region_name=region, endpoint_url=eks_endpoint,
+                verify=str(ca_bundle) if ca_bundle else None,
+                config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2,
+                              read_timeout=4))
+        except (BotoCoreError, ValueError) as exc:
+            typer.echo(f"podid webhook: cannot use the AWS configuration: {exc}", err=True)
+            raise typer.Exit(2) from None
+
         if self_signed:
             svc = f"{service_name}.{namespace}"
             sans = tls_sans or [service_name, svc, f"{svc}.svc", f"{svc}.svc.cluster.local", *LOOPBACK_HOSTS]
@@ -137,20 +153,12 @@ def register(app: typer.Typer) -> None:
                     exclude_namespaces=[n for n in namespace_exclude if n])
                 webhook_config.write_text(json.dumps(body, indent=2) + "\n")
 
-        try:
-            api = kube_api_client(str(kubeconfig) if kubeconfig else None, kube_context)
-        except (ConfigException, OSError, ValueError) as exc:
-            typer.echo(f"podid webhook: cannot load the Kubernetes configuration: {exc}", err=True)
-            raise typer.Exit(2) from None
-        try:
-            eks = boto3.Session(region_name=region).client(
-                "eks", region_name=region, endpoint_url=eks_endpoint,
-                verify=str(ca_bundle) if ca_bundle else None,
-                config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2,
-                              read_timeout=4))
-        except (BotoCoreError, ValueError) as exc:
-            typer.echo(f"podid webhook: cannot use the AWS configuration: {exc}", err=True)
-            raise typer.Exit(2) from None
+        assert tls_cert is not None and tls_key is not None
+        try:  # a certificate uvicorn cannot load is a usage error, not a traceback at bind time
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(tls_cert, tls_key)
+        except (ssl.SSLError, OSError) as exc:
+            raise typer.BadParameter(f"cannot load the certificate and key: {exc}",
+                                     param_hint="--tls-cert-file/--tls-key-file") from None
 
         config = WebhookConfig(region=aws_default_region, annotation_domain=annotation_prefix,
                                default_audience=token_audience, default_regional_sts=sts_regional_endpoint,

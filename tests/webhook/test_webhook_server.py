@@ -92,16 +92,18 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 @contextlib.contextmanager
 def start_webhook(lab: Lab, name: str, *extra: str, eks_endpoint: str | None = None,
-                  timeout: float = 60) -> Iterator[Webhook]:
+                  eks_flags: bool = True, timeout: float = 60) -> Iterator[Webhook]:
     """`podid webhook --self-signed` on 127.0.0.1:<free port>, waited for until /healthz answers
-    over HTTPS verified against the CA it wrote."""
+    over HTTPS verified against the CA it wrote. ``eks_flags``: pods get the region and regional
+    STS, as on EKS (the seeds' clusters)."""
     port = free_port()
     cert_dir = lab.tmp / f"{name}-certs"
     log_path = lab.tmp / f"{name}.log"
     cmd = [str(PODID), "webhook", "--cluster-name", CLUSTER, "--host", "127.0.0.1", "--port", str(port),
            "--self-signed", "--cert-dir", str(cert_dir), "--kubeconfig", lab.srv.env["KUBECONFIG"],
            "--region", lab.srv.region, "--eks-endpoint", eks_endpoint or lab.srv.url,
-           "--aws-default-region", "ap-northeast-2", "--sts-regional-endpoint", *extra]
+           *(["--aws-default-region", "ap-northeast-2", "--sts-regional-endpoint"] if eks_flags else []),
+           *extra]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=lab.srv.env)
     url = f"https://127.0.0.1:{port}"
@@ -291,3 +293,27 @@ def test_namespace_exclude_and_webhook_config(lab: Lab) -> None:
                                                 "path": "/mutate"}
     assert entry["namespaceSelector"] == {"matchExpressions": [
         {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": [NS, "kube-system"]}]}
+
+
+def test_upstream_flags_reach_the_mutation(lab: Lab) -> None:
+    """--annotation-prefix/--token-audience/--token-expiration/--token-mount-path as the upstream
+    webhook's self-hosted set-up uses them (annotation domain ``irsa``); no region flags."""
+    lab.core.create_namespaced_service_account(NS, {"apiVersion": "v1", "kind": "ServiceAccount",
+                                                    "metadata": {"name": "custom-sa", "annotations": {
+                                                        "irsa/role-arn": ROLE}}})
+    with start_webhook(lab, "custom", "--annotation-prefix", "irsa", "--token-audience", "irsa",
+                       "--token-expiration", "3600", "--token-mount-path", "/var/run/secrets/irsa",
+                       "--no-agent-check", eks_flags=False) as hook:
+        resp = hook.review(admission_review(pod(sa="custom-sa", namespace=NS)))
+    patch = _patch(resp)
+    assert patch == [
+        {"op": "add", "path": "/spec/containers/0/volumeMounts/1",
+         "value": {"name": "aws-iam-token", "readOnly": True, "mountPath": "/var/run/secrets/irsa"}},
+        {"op": "add", "path": "/spec/containers/0/env", "value": [
+            {"name": "AWS_ROLE_ARN", "value": ROLE},
+            {"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/irsa/token"}]},
+        {"op": "add", "path": "/spec/volumes/0", "value": {"name": "aws-iam-token", "projected": {
+            "sources": [{"serviceAccountToken": {"audience": "irsa", "expirationSeconds": 3600,
+                                                 "path": "token"}}],
+            "defaultMode": 420}}},
+    ]

@@ -29,6 +29,7 @@ from webhook_fixtures import (
 )
 
 from support.eks import POD_IDENTITY_TRUST
+from support.kubectl import require_kubectl
 from support.server import PODID, PodidServer, free_port, start_podid
 
 CLUSTER = "lab"
@@ -293,6 +294,20 @@ def test_namespace_exclude_and_webhook_config(lab: Lab) -> None:
                                                 "path": "/mutate"}
     assert entry["namespaceSelector"] == {"matchExpressions": [
         {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": [NS, "kube-system"]}]}
+    # the written configuration is one a Kubernetes API accepts from the real kubectl
+    require_kubectl()
+    done = subprocess.run(["kubectl", "apply", "-f", str(lab.tmp / "mwc.json")], env=lab.srv.env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "mutatingwebhookconfiguration.admissionregistration.k8s.io/podid-pod-identity-webhook" \
+        in done.stdout
+    got = subprocess.run(["kubectl", "get", "mutatingwebhookconfiguration", "podid-pod-identity-webhook",
+                          "-o", "json"], env=lab.srv.env, capture_output=True, text=True, timeout=60)
+    subprocess.run(["kubectl", "delete", "-f", str(lab.tmp / "mwc.json")], env=lab.srv.env,
+                   capture_output=True, timeout=60, check=True)
+    stored = json.loads(got.stdout)["webhooks"][0]
+    assert stored["clientConfig"]["caBundle"] == entry["clientConfig"]["caBundle"]
+    assert stored["namespaceSelector"] == entry["namespaceSelector"]
 
 
 def test_upstream_flags_reach_the_mutation(lab: Lab) -> None:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -80,7 +82,8 @@ class Page:
 def open_page(path: Path, timeout: float = 30) -> Iterator[Page]:
     """Start chromium, open `path` (file://) in its page, yield a Page, stop the browser."""
     binary = require_chromium()
-    with tempfile.TemporaryDirectory(prefix="podid-chromium-") as profile:
+    # chromium's helper processes may still write to the profile after the browser exits
+    with tempfile.TemporaryDirectory(prefix="podid-chromium-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             [
                 binary,
@@ -97,6 +100,7 @@ def open_page(path: Path, timeout: float = 30) -> Iterator[Page]:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             port_file = Path(profile) / "DevToolsActivePort"
@@ -122,9 +126,16 @@ def open_page(path: Path, timeout: float = 30) -> Iterator[Page]:
             finally:
                 ws.close()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+            _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the browser and its helper processes (one session), bounded."""
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue

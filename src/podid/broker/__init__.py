@@ -6,7 +6,8 @@ The broker is what EKS Auth is on EKS, run inside any cluster: the node agent (`
 1. validates the token against the cluster (:mod:`podid.broker.tokens`: the cluster's OIDC JWKS,
    or a TokenReview by the cluster's API server),
 2. finds the Pod Identity association (:mod:`podid.broker.associations`: the EKS API's
-   ``ListPodIdentityAssociations`` + ``DescribePodIdentityAssociation``),
+   ``ListPodIdentityAssociations`` + ``DescribePodIdentityAssociation``; or
+   :mod:`podid.broker.association_crd`: ``PodIdentityAssociation`` objects in the cluster),
 3. gets credentials from STS with its *own* credentials (:mod:`podid.broker.sts`: ``AssumeRole``
    with the six EKS session tags, transitive; a second ``AssumeRole`` for a target role),
 
@@ -15,17 +16,25 @@ and answers with EKS Auth's wire shape and errors (:mod:`podid.broker.app`, thro
 """
 
 from podid.broker.app import build_broker_app
+from podid.broker.association_crd import CrdAssociations
 from podid.broker.associations import Association, AssociationSource, EksAssociations
 from podid.broker.config import BrokerConfig
 from podid.broker.service import Broker
 from podid.broker.sts import StsCredentialSource
-from podid.broker.tokens import JwksValidator, PodIdentity, TokenReviewValidator, TokenValidator
+from podid.broker.tokens import (
+    JwksValidator,
+    PodIdentity,
+    TokenReviewValidator,
+    TokenValidator,
+    kube_api_client,
+)
 
 __all__ = [
     "Association",
     "AssociationSource",
     "Broker",
     "BrokerConfig",
+    "CrdAssociations",
     "EksAssociations",
     "JwksValidator",
     "PodIdentity",
@@ -33,4 +42,5 @@ __all__ = [
     "TokenReviewValidator",
     "TokenValidator",
     "build_broker_app",
+    "kube_api_client",
 ]

@@ -96,6 +96,20 @@ class JwksValidator:
                            claims.pod_name, claims.pod_uid)
 
 
+def kube_api_client(path: str | None, context: str | None = None) -> Any:
+    """A ``kubernetes`` ApiClient from a kubeconfig file (its ``context``, default the current one),
+    or (``None``) from the pod's in-cluster ServiceAccount."""
+    from kubernetes import config
+
+    if path is None:
+        from kubernetes.client import ApiClient, Configuration
+
+        conf = Configuration()
+        config.load_incluster_config(client_configuration=conf)
+        return ApiClient(conf)
+    return config.new_client_from_config(config_file=path, context=context)
+
+
 class TokenReviewValidator:
     """Tokens the cluster's API server authenticates (TokenReview with the pods audience)."""
 
@@ -109,15 +123,7 @@ class TokenReviewValidator:
     def from_kubeconfig(cls, path: str | None, context: str | None = None) -> TokenReviewValidator:
         """From a kubeconfig file (its ``context``, default the current one), or (``None``) the pod's
         in-cluster ServiceAccount."""
-        from kubernetes import config
-
-        if path is None:
-            from kubernetes.client import ApiClient, Configuration
-
-            conf = Configuration()
-            config.load_incluster_config(client_configuration=conf)
-            return cls(ApiClient(conf))
-        return cls(config.new_client_from_config(config_file=path, context=context))
+        return cls(kube_api_client(path, context))
 
     def validate(self, token: str) -> PodIdentity:
         from kubernetes.client.exceptions import ApiException

@@ -36,8 +36,13 @@ def register(app: typer.Typer) -> None:
         token_review: bool = typer.Option(
             False, "--token-review", help="Validate tokens with a TokenReview by the cluster's API server."),
         kubeconfig: Path | None = typer.Option(
-            None, "--kubeconfig", help="Kubeconfig for --token-review (default: in-cluster)."),
+            None, "--kubeconfig", help="Kubeconfig for --token-review and --associations crd (default: "
+            "in-cluster)."),
         kube_context: str | None = typer.Option(None, "--context", help="Context of --kubeconfig."),
+        associations: str = typer.Option(
+            "eks", "--associations", help="Where associations come from: eks (the EKS API's "
+            "ListPodIdentityAssociations) or crd (PodIdentityAssociation objects in the cluster, read "
+            "with --kubeconfig or in-cluster)."),
         region: str | None = typer.Option(None, "--region", help="AWS region (default: AWS_REGION)."),
         sts_endpoint: str | None = typer.Option(None, "--sts-endpoint", help="STS endpoint URL."),
         eks_endpoint: str | None = typer.Option(None, "--eks-endpoint", help="EKS API endpoint URL."),
@@ -58,14 +63,17 @@ def register(app: typer.Typer) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
 
         from podid.broker import (
+            AssociationSource,
             Broker,
             BrokerConfig,
+            CrdAssociations,
             EksAssociations,
             JwksValidator,
             StsCredentialSource,
             TokenReviewValidator,
             TokenValidator,
             build_broker_app,
+            kube_api_client,
         )
         from podid.oidc import JWKSFetcher, StaticJWKS
 
@@ -74,6 +82,9 @@ def register(app: typer.Typer) -> None:
         if (issuer is None) == (not token_review):
             raise typer.BadParameter("give exactly one of --issuer URL or --token-review",
                                      param_hint="--issuer")
+        if associations not in ("eks", "crd"):
+            raise typer.BadParameter(f"{associations!r} is not one of 'eks', 'crd'",
+                                     param_hint="--associations")
         if (tls_cert is None) != (tls_key is None):
             raise typer.BadParameter("--tls-cert and --tls-key go together", param_hint="--tls-cert")
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
@@ -112,11 +123,21 @@ def register(app: typer.Typer) -> None:
         else:
             validator = TokenReviewValidator.from_kubeconfig(str(kubeconfig) if kubeconfig else None,
                                                              kube_context)
-        service = Broker(config.cluster_name, config.cluster_arn, validator,
-                         EksAssociations(eks, cluster_name), sts)
+        source: AssociationSource
+        if associations == "crd":
+            try:
+                api = kube_api_client(str(kubeconfig) if kubeconfig else None, kube_context)
+                source = CrdAssociations(api, config.cluster_arn)
+            except Exception as exc:  # noqa: BLE001 - kubeconfig/in-cluster errors of every kind
+                typer.echo(f"podid broker: cannot reach the cluster for --associations crd: {exc}", err=True)
+                raise typer.Exit(2) from None
+        else:
+            source = EksAssociations(eks, cluster_name)
+        service = Broker(config.cluster_name, config.cluster_arn, validator, source, sts)
         ssl = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert and tls_key else {}
         scheme = "https" if ssl else "http"
         typer.echo(f"podid broker: cluster {cluster_name} on {scheme}://{host}:{port} "
-                   f"({'JWKS of ' + issuer if issuer else 'TokenReview'})", err=True)
+                   f"({'JWKS of ' + issuer if issuer else 'TokenReview'}, associations from {associations})",
+                   err=True)
         uvicorn.run(build_broker_app(service), host=host, port=port, log_level="warning", access_log=False,
                     server_header=False, lifespan="off", timeout_keep_alive=120, **ssl)  # type: ignore[arg-type]

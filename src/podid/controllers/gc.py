@@ -10,12 +10,11 @@ from typing import Any
 from podid.k8s import errors
 from podid.k8s.ownership import FOREGROUND, dependents, namespaced_types, owner_uids, remove_finalizer
 from podid.k8s.registry import Cluster
-from podid.k8s.resources import RESOURCES
 
 
 def _uids(cluster: Cluster) -> set[str]:
     out: set[str] = set()
-    for rt in RESOURCES:
+    for rt in cluster.all_types():
         if rt.storable:
             items, _ = cluster.store.list(rt.group, rt.resource, None)
             out.update(str(o["metadata"].get("uid")) for o in items)
@@ -34,7 +33,7 @@ def _delete(cluster: Cluster, rt: Any, obj: dict[str, Any], policy: str) -> None
 def collect(cluster: Cluster) -> None:
     """One pass over every namespaced object."""
     live = _uids(cluster)
-    for rt in namespaced_types():
+    for rt in namespaced_types(cluster.store):
         items, _ = cluster.store.list(rt.group, rt.resource, None)
         for obj in items:
             meta = obj["metadata"]

@@ -36,6 +36,7 @@ from podid.k8s.http import (
 )
 from podid.k8s.podruntime import PodRuntime
 from podid.k8s.registry import Cluster, WriteOptions
+from podid.k8s.resources import ResourceType
 from podid.k8s.selectors import parse_field_selector, parse_label_selector, supported_fields
 from podid.k8s.store import CompactedError, ObjectStore
 from podid.k8s.tables import to_table
@@ -136,44 +137,45 @@ class ClusterAPI:
         if stripped in ("healthz", "livez", "readyz"):
             return Response("ok", media_type="text/plain")
         if request.method == "GET":
-            doc = self.discovery(request, stripped)
+            doc = await run_in_threadpool(self.discovery, request, stripped)
             if doc is not None:
                 return doc
-        target = parse_resource_path(stripped)
+        target = await run_in_threadpool(parse_resource_path, stripped, self.cluster.types)
         if target is None:
             raise errors.resource_not_found()
         return await self.resource(request, target, user)
 
     def discovery(self, request: Request, path: str) -> Response | None:
         accept = request.headers.get("accept", "")
+        types = self.cluster.types
         if path == "version":
             return JSONResponse(discovery.VERSION_INFO)
         if path in ("api", "apis"):
             media = discovery.wants_aggregated(accept)
             if media is not None:
                 version = "apidiscovery.k8s.io/" + ("v2" if media == discovery.AGGREGATED_V2 else "v2beta1")
-                return JSONResponse(
-                    discovery.aggregated(path == "api", version), media_type=media, headers={"Vary": "Accept"}
-                )
-            return JSONResponse(discovery.api_versions() if path == "api" else discovery.api_group_list())
+                aggregated = discovery.aggregated(path == "api", types, version)
+                return JSONResponse(aggregated, media_type=media, headers={"Vary": "Accept"})
+            listing = discovery.api_versions() if path == "api" else discovery.api_group_list(types)
+            return JSONResponse(listing)
         parts = path.split("/")
         if parts[0] == "api" and len(parts) == 2:
-            doc = discovery.api_resource_list("", parts[1])
+            doc = discovery.api_resource_list("", parts[1], self.cluster.types)
             return JSONResponse(doc) if doc else None
         if parts[0] == "apis" and len(parts) == 2:
-            group = discovery.api_group(parts[1])
+            group = discovery.api_group(parts[1], self.cluster.types)
             if group is None:
                 raise errors.resource_not_found()
             return JSONResponse(group)
         if parts[0] == "apis" and len(parts) == 3:
-            doc = discovery.api_resource_list(parts[1], parts[2])
+            doc = discovery.api_resource_list(parts[1], parts[2], self.cluster.types)
             if doc is None:
                 raise errors.resource_not_found()
             return JSONResponse(doc)
         if path == "openapi/v3":
-            return JSONResponse(openapi.index(request.scope.get("root_path", "").rstrip("/")))
+            return JSONResponse(openapi.index(request.scope.get("root_path", "").rstrip("/"), types))
         if path.startswith("openapi/v3/"):
-            doc = openapi.group_version_document(path[len("openapi/v3/") :])
+            doc = openapi.group_version_document(path[len("openapi/v3/") :], self.cluster.types)
             if doc is None:
                 raise errors.resource_not_found()
             return JSONResponse(doc, headers={"Cache-Control": "public, immutable"})
@@ -199,7 +201,7 @@ class ClusterAPI:
         obj: dict[str, Any],
         code: int,
         opts: WriteOptions | None = None,
-        resource: str | None = None,
+        resource: ResourceType | None = None,
     ) -> Response:
         headers = {}
         if opts and opts.warnings:
@@ -251,18 +253,18 @@ class ClusterAPI:
                 body = await read_body(request)
                 opts = self._opts(request, user, "unknown")
                 obj = await run_in_threadpool(c.create, rt, t.namespace, body, opts)
-                return self._respond(request, obj, 201, opts, rt.resource)
+                return self._respond(request, obj, 201, opts, rt)
             if method == "DELETE":
                 return await self.delete_collection(request, t)
             raise errors.method_not_allowed()
         if method == "GET":
             obj = await run_in_threadpool(c.get, rt, t.namespace, t.name)
-            return self._respond(request, obj, 200, None, rt.resource)
+            return self._respond(request, obj, 200, None, rt)
         if method == "PUT":
             body = await read_body(request)
             opts = self._opts(request, user, "unknown")
             obj = await run_in_threadpool(c.replace, rt, t.namespace, t.name, body, opts, t.subresource)
-            return self._respond(request, obj, 200, opts, rt.resource)
+            return self._respond(request, obj, 200, opts, rt)
         if method == "PATCH":
             body = await read_body(request)
             opts = self._opts(request, user, "unknown")
@@ -270,7 +272,7 @@ class ClusterAPI:
             obj, created = await run_in_threadpool(
                 c.patch, rt, t.namespace, t.name, ctype, body, opts, flag(request, "force"), t.subresource
             )
-            return self._respond(request, obj, 201 if created else 200, opts, rt.resource)
+            return self._respond(request, obj, 201 if created else 200, opts, rt)
         if method == "DELETE":
             raw = await request.body()
             options: dict[str, Any] = json.loads(raw) if raw.strip() else {}
@@ -312,7 +314,7 @@ class ClusterAPI:
         items, rv = await run_in_threadpool(self.cluster.list_objects, t.rt, t.namespace, match)
         if accepts_table(request):
             return JSONResponse(
-                to_table(t.rt.resource, items, str(rv), request.query_params.get("includeObject", "Metadata"))
+                to_table(t.rt, items, str(rv), request.query_params.get("includeObject", "Metadata"))
             )
         return JSONResponse(
             {
@@ -361,7 +363,7 @@ class ClusterAPI:
 
         def render(etype: str, obj: dict[str, Any]) -> bytes:
             if table and etype != "ERROR" and etype != "BOOKMARK":
-                obj = to_table(rt.resource, [obj], obj.get("metadata", {}).get("resourceVersion"), include)
+                obj = to_table(rt, [obj], obj.get("metadata", {}).get("resourceVersion"), include)
             return json.dumps({"type": etype, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
         async def stream() -> AsyncIterator[bytes]:
@@ -431,7 +433,7 @@ class ClusterAPI:
         path = "/" + ws.path_params.get("path", "")
         try:
             await run_in_threadpool(self.authenticate, ws, path)
-            t = parse_resource_path(path.strip("/"))
+            t = parse_resource_path(path.strip("/"), self.cluster.types)
             if t is None or t.subresource not in ("exec", "attach"):
                 raise errors.resource_not_found()
             if t.subresource == "attach":

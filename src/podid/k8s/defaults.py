@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -191,7 +193,31 @@ def secret(obj: dict[str, Any]) -> None:
             data[k] = base64.b64encode(str(v).encode()).decode()
 
 
+def service(obj: dict[str, Any]) -> None:
+    """Service: ``ClusterIP`` with an address from 10.96.0.0/12 (derived from the namespace/name, so
+    every replica and every re-default agree), TCP ports targeting themselves, single-stack IPv4."""
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("type", "ClusterIP")
+    spec.setdefault("sessionAffinity", "None")
+    if spec["type"] in ("ClusterIP", "NodePort", "LoadBalancer") and spec.get("clusterIP") != "None":
+        if not spec.get("clusterIP"):
+            meta = obj.get("metadata") or {}
+            digest = hashlib.sha256(f"{meta.get('namespace')}/{meta.get('name')}".encode()).digest()
+            offset = 1 + int.from_bytes(digest[:4], "big") % ((1 << 20) - 2)
+            spec["clusterIP"] = str(ipaddress.IPv4Address(int(ipaddress.IPv4Address("10.96.0.0")) + offset))
+        spec.setdefault("clusterIPs", [spec["clusterIP"]])
+        spec.setdefault("ipFamilies", ["IPv4"])
+        spec.setdefault("ipFamilyPolicy", "SingleStack")
+        spec.setdefault("internalTrafficPolicy", "Cluster")
+    for port in spec.get("ports") or []:
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+            port.setdefault("targetPort", port.get("port"))
+    obj.setdefault("status", {"loadBalancer": {}})
+
+
 DEFAULTERS: dict[str, Defaulter] = {
+    "services": service,
     "pods": pod,
     "deployments": workload,
     "daemonsets": workload,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from podid.k8s.resources import GROUP_VERSIONS, RESOURCES, SUBRESOURCE_KINDS, ResourceType, in_group_version
+from podid.k8s.catalog import TypeCatalog
+from podid.k8s.resources import ResourceType, subresource_kind
 
 AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 AGGREGATED_V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
@@ -31,16 +32,16 @@ def api_versions() -> dict[str, Any]:
     }
 
 
-def api_group_list() -> dict[str, Any]:
+def api_group_list(catalog: TypeCatalog) -> dict[str, Any]:
     groups = []
-    for group, version in GROUP_VERSIONS:
+    for group, version in catalog.group_versions():
         gv = {"groupVersion": f"{group}/{version}", "version": version}
         groups.append({"name": group, "versions": [gv], "preferredVersion": gv})
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def api_group(group: str) -> dict[str, Any] | None:
-    for g in api_group_list()["groups"]:
+def api_group(group: str, catalog: TypeCatalog) -> dict[str, Any] | None:
+    for g in api_group_list(catalog)["groups"]:
         if g["name"] == group:
             return {"kind": "APIGroup", "apiVersion": "v1", **g}
     return None
@@ -60,7 +61,7 @@ def _resource_entries(rt: ResourceType) -> list[dict[str, Any]]:
         entry["categories"] = list(rt.categories)
     out = [entry]
     for sub in rt.subresources:
-        group, version, kind, verbs = SUBRESOURCE_KINDS[(rt.resource, sub)]
+        group, version, kind, verbs = subresource_kind(rt, sub)
         sub_entry: dict[str, Any] = {
             "name": f"{rt.resource}/{sub}",
             "singularName": "",
@@ -74,8 +75,8 @@ def _resource_entries(rt: ResourceType) -> list[dict[str, Any]]:
     return out
 
 
-def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
-    types = in_group_version(group, version)
+def api_resource_list(group: str, version: str, catalog: TypeCatalog) -> dict[str, Any] | None:
+    types = catalog.in_group_version(group, version)
     if not types:
         return None
     resources = [e for rt in types for e in _resource_entries(rt)]
@@ -101,7 +102,7 @@ def _aggregated_resource(rt: ResourceType) -> dict[str, Any]:
         out["categories"] = list(rt.categories)
     subs = []
     for sub in rt.subresources:
-        group, version, kind, verbs = SUBRESOURCE_KINDS[(rt.resource, sub)]
+        group, version, kind, verbs = subresource_kind(rt, sub)
         subs.append(
             {
                 "subresource": sub,
@@ -114,10 +115,12 @@ def _aggregated_resource(rt: ResourceType) -> dict[str, Any]:
     return out
 
 
-def aggregated(core: bool, api_version: str = "apidiscovery.k8s.io/v2") -> dict[str, Any]:
+def aggregated(
+    core: bool, catalog: TypeCatalog, api_version: str = "apidiscovery.k8s.io/v2"
+) -> dict[str, Any]:
     """``APIGroupDiscoveryList`` for ``/api`` (core=True) or ``/apis``."""
     groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for rt in RESOURCES:
+    for rt in catalog.all():
         if (rt.group == "") != core:
             continue
         groups.setdefault(rt.group, {}).setdefault(rt.version, []).append(_aggregated_resource(rt))

@@ -10,7 +10,8 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from podid.k8s import errors
-from podid.k8s.resources import ResourceType, find
+from podid.k8s.catalog import TypeCatalog
+from podid.k8s.resources import ResourceType
 
 
 class JSONResponse(Response):
@@ -72,7 +73,7 @@ class Target:
     subresource: str | None
 
 
-def parse_resource_path(path: str) -> Target | None:
+def parse_resource_path(path: str, catalog: TypeCatalog) -> Target | None:
     """``api/v1/namespaces/ns/pods/p/exec`` -> Target; None when it is not a resource path."""
     parts = [p for p in path.strip("/").split("/") if p]
     if len(parts) >= 2 and parts[0] == "api":
@@ -86,7 +87,7 @@ def parse_resource_path(path: str) -> Target | None:
     namespace: str | None = None
     if rest[0] == "namespaces" and len(rest) >= 3:
         namespace, rest = rest[1], rest[2:]
-    rt = find(group, version, rest[0])
+    rt = catalog.find(group, version, rest[0])
     if rt is None:
         raise errors.resource_not_found()
     name = rest[1] if len(rest) > 1 else None

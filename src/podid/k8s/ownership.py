@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from podid.k8s.resources import RESOURCES, ResourceType
+from podid.k8s.catalog import TypeCatalog
+from podid.k8s.resources import ResourceType
 from podid.k8s.store import ConflictError, NotFoundError, ObjectStore
 
 FOREGROUND = "foregroundDeletion"
@@ -38,8 +39,9 @@ def owner_reference(owner: dict[str, Any], *, block: bool = True) -> dict[str, A
             "uid": meta["uid"], "controller": True, "blockOwnerDeletion": block}
 
 
-def namespaced_types() -> list[ResourceType]:
-    return [rt for rt in RESOURCES if rt.namespaced and rt.storable]
+def namespaced_types(store: ObjectStore) -> list[ResourceType]:
+    """Every stored namespaced type, custom resources included."""
+    return [rt for rt in TypeCatalog(store).all() if rt.namespaced and rt.storable]
 
 
 def dependents(store: ObjectStore, owner: dict[str, Any]) -> list[tuple[ResourceType, dict[str, Any]]]:
@@ -47,7 +49,7 @@ def dependents(store: ObjectStore, owner: dict[str, Any]) -> list[tuple[Resource
     meta = owner.get("metadata") or {}
     uid, ns = meta.get("uid"), meta.get("namespace") or None
     out: list[tuple[ResourceType, dict[str, Any]]] = []
-    for rt in namespaced_types():
+    for rt in namespaced_types(store):
         items, _ = store.list(rt.group, rt.resource, ns)
         out.extend((rt, item) for item in items if uid in owner_uids(item))
     return out

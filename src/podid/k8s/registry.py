@@ -1,5 +1,7 @@
-"""One cluster's API semantics, independent of HTTP: CRUD with defaulting, admission, validation,
-managedFields, namespace/ServiceAccount bookkeeping, pod lifecycle; TokenRequest and TokenReview are
+"""One cluster's API semantics, independent of HTTP: CRUD with admission, managedFields, deletion
+propagation and events. What differs per resource (defaulting, validation, status, generation,
+pod and namespace lifecycle, CRDs) is its strategy (:mod:`podid.k8s.strategies`); the types served
+are :attr:`Cluster.types` (:mod:`podid.k8s.catalog`); TokenRequest and TokenReview are
 :attr:`Cluster.authn` (:mod:`podid.k8s.tokenapi`).
 
 Every method is synchronous (the HTTP layer calls them in a worker thread) and raises
@@ -10,27 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from podid.k8s import errors, fields, ownership, patch, schema
+from podid.k8s import errors, fields, ownership, patch
 from podid.k8s.admission import AdmissionHook, AdmissionRequest, run_hooks
-from podid.k8s.defaults import apply_defaults
+from podid.k8s.catalog import TypeCatalog
 from podid.k8s.meta import metadata, now_rfc3339, parse_rv, prepare_new, random_suffix
 from podid.k8s.podruntime import NoRuntime, PodRuntime
 from podid.k8s.resources import ResourceType, find
 from podid.k8s.selectors import Matcher
 from podid.k8s.store import AlreadyExistsError, ConflictError, NotFoundError, ObjectStore
+from podid.k8s.strategies import BOOT_NAMESPACES, strategy_for
 from podid.k8s.tokenapi import Authentication
 from podid.k8s.tokens import TokenIssuer
-from podid.k8s.validation import validate
-
-BOOT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
-SA_TOKEN_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
-STATUS_RESOURCES = frozenset({"pods", "deployments", "daemonsets", "namespaces", "replicasets", "jobs"})
-GENERATION_RESOURCES = frozenset({"deployments", "daemonsets", "replicasets", "jobs"})
 
 
 def _core(resource: str) -> ResourceType:
@@ -76,6 +72,11 @@ class Cluster:
         self.authn = Authentication(store, token_issuer, lambda ns, name: self.get(SERVICEACCOUNTS, ns, name))
         self.runtime: PodRuntime = runtime or NoRuntime()
         self.ca_pem = ca_pem
+        self.types = TypeCatalog(store)
+
+    def all_types(self) -> list[ResourceType]:
+        """Every resource type served: built-in and custom."""
+        return self.types.all()
 
     # -- bootstrap -------------------------------------------------------------------------------
     def bootstrap(self) -> None:
@@ -88,36 +89,6 @@ class Cluster:
                     {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
                     WriteOptions(manager="kube-apiserver"),
                 )
-
-    def _namespace_children(self, ns: str) -> None:
-        if self.store.get("", "serviceaccounts", ns, "default") is None:
-            self._store_create(
-                SERVICEACCOUNTS,
-                {
-                    "apiVersion": "v1",
-                    "kind": "ServiceAccount",
-                    "metadata": prepare_new({"metadata": {"name": "default"}}, ns)["metadata"],
-                },
-            )
-        if self.ca_pem and self.store.get("", "configmaps", ns, "kube-root-ca.crt") is None:
-            obj = prepare_new(
-                {
-                    "metadata": {
-                        "name": "kube-root-ca.crt",
-                        "annotations": {
-                            "kubernetes.io/description": "Contains a CA bundle that can be used to verify "
-                            "the "
-                            "kube-apiserver when using internal endpoints such as the "
-                            "internal service IP or kubernetes.default.svc. No other "
-                            "usage is guaranteed across distributions of Kubernetes "
-                            "clusters."
-                        },
-                    }
-                },
-                ns,
-            )
-            obj.update({"apiVersion": "v1", "kind": "ConfigMap", "data": {"ca.crt": self.ca_pem}})
-            self._store_create(CONFIGMAPS, obj)
 
     # -- reads -----------------------------------------------------------------------------------
     def get(self, rt: ResourceType, namespace: str | None, name: str) -> dict[str, Any]:
@@ -156,7 +127,7 @@ class Cluster:
             )
         obj.setdefault("apiVersion", rt.api_version)
         obj["kind"] = kind
-        unknown = schema.unknown_fields(rt.api_version, kind, obj, prune=True)
+        unknown = strategy_for(rt).unknown_fields(obj)
         if unknown and opts.field_validation == "Strict":
             detail = ", ".join(f'unknown field "{u}"' for u in unknown)
             raise errors.bad_request(
@@ -176,8 +147,8 @@ class Cluster:
         old: dict[str, Any] | None,
         opts: WriteOptions,
     ) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
-        if rt.resource == "pods" and op == "CREATE":
-            self._service_account_admission(namespace, obj)
+        if op == "CREATE":
+            strategy_for(rt).before_create(self, namespace, obj)
         req = AdmissionRequest(
             op,
             rt.group,
@@ -194,63 +165,8 @@ class Cluster:
         out = run_hooks(self.hooks, req)
         return out, req.events
 
-    def _service_account_admission(self, namespace: str, pod: dict[str, Any]) -> None:
-        spec = pod.get("spec") or {}
-        sa_name = spec.get("serviceAccountName") or "default"
-        name = metadata(pod).get("name") or metadata(pod).get("generateName", "")
-        sa = self.store.get("", "serviceaccounts", namespace, sa_name)
-        if sa is None:
-            raise errors.forbidden(
-                f'pods "{name}" is forbidden: error looking up service account '
-                f'{namespace}/{sa_name}: serviceaccount "{sa_name}" not found'
-            )
-        if spec.get("automountServiceAccountToken") is False:
-            return
-        if (
-            spec.get("automountServiceAccountToken") is None
-            and sa.get("automountServiceAccountToken") is False
-        ):
-            return
-        containers = [
-            c for k in ("initContainers", "containers") for c in spec.get(k) or [] if isinstance(c, dict)
-        ]
-        if any(m.get("mountPath") == SA_TOKEN_MOUNT for c in containers for m in c.get("volumeMounts") or []):
-            return
-        vol_name = f"kube-api-access-{random_suffix()}"
-        spec.setdefault("volumes", []).append(
-            {
-                "name": vol_name,
-                "projected": {
-                    "defaultMode": 420,
-                    "sources": [
-                        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-                        {
-                            "configMap": {
-                                "name": "kube-root-ca.crt",
-                                "items": [{"key": "ca.crt", "path": "ca.crt"}],
-                            }
-                        },
-                        {
-                            "downwardAPI": {
-                                "items": [
-                                    {
-                                        "path": "namespace",
-                                        "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
-                                    }
-                                ]
-                            }
-                        },
-                    ],
-                },
-            }
-        )
-        for c in containers:
-            c.setdefault("volumeMounts", []).append(
-                {"name": vol_name, "readOnly": True, "mountPath": SA_TOKEN_MOUNT}
-            )
-
     def _invalid(self, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
-        causes = validate(rt.resource, obj, old)
+        causes = strategy_for(rt).validate(obj, old)
         if causes:
             raise errors.invalid(rt.kind, rt.group, str(metadata(obj).get("name") or ""), causes)
 
@@ -264,43 +180,36 @@ class Cluster:
             raise errors.bad_request(
                 "the namespace of the provided object does not match the namespace sent on the request"
             )
+        meta.pop("managedFields", None)
+        return self._admit_and_store(rt, ns, obj, opts, None)
+
+    def _admit_and_store(
+        self,
+        rt: ResourceType,
+        ns: str | None,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        managed: list[dict[str, Any]] | None,
+    ) -> dict[str, Any]:
+        """The create path after decoding: defaults, admission, validation, managedFields (recorded
+        for this manager, or ``managed`` from server-side apply), store, events, after-create."""
         self._require_namespace(rt, ns)
         prepare_new(obj, ns)
-        meta.pop("managedFields", None)
-        apply_defaults(rt.resource, obj)
+        strategy = strategy_for(rt)
+        strategy.defaults(obj)
         obj, events = self._admit(rt, "CREATE", ns or "", obj, None, opts)
-        apply_defaults(rt.resource, obj)
+        strategy.defaults(obj)
         self._invalid(rt, obj, None)
-        fields.record_update(None, obj, opts.manager, rt.api_version)
+        if managed is None:
+            fields.record_update(None, obj, opts.manager, rt.api_version)
+        else:
+            metadata(obj)["managedFields"] = managed
         if opts.dry_run:
             return obj
         stored = self._store_create(rt, obj)
         for reason, message, etype in events:
             self.record_event(stored, reason, message, etype)
-        if rt.resource == "namespaces":
-            self._namespace_children(meta["name"])
-        elif rt.resource == "pods":
-            stored = self._start_pod(stored)
-        return stored
-
-    def _start_pod(self, pod: dict[str, Any]) -> dict[str, Any]:
-        started = self.runtime.start(copy.deepcopy(pod))
-        if started is None:
-            return pod
-        node = (started.get("spec") or {}).get("nodeName")
-        try:
-            out = self.store.update("", "pods", started)
-        except NotFoundError:
-            return pod
-        if node:
-            self.record_event(
-                out,
-                "Scheduled",
-                f"Successfully assigned {pod['metadata']['namespace']}/{pod['metadata']['name']} to {node}",
-                "Normal",
-                component="default-scheduler",
-            )
-        return out
+        return strategy.after_create(self, stored)
 
     def _write_update(
         self,
@@ -328,7 +237,8 @@ class Cluster:
             raise errors.bad_request(
                 f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
             )
-        if rt.resource in STATUS_RESOURCES:
+        strategy = strategy_for(rt)
+        if strategy.status_subresource:
             if subresource == "status":
                 status = new.get("status")
                 new = copy.deepcopy(old)
@@ -337,11 +247,11 @@ class Cluster:
                 meta = new["metadata"]
             elif "status" in old:
                 new["status"] = old["status"]
-        apply_defaults(rt.resource, new)
-        if subresource is None and rt.resource == "pods":
+        strategy.defaults(new, old)
+        if subresource is None and strategy.admits_updates:
             new, _ = self._admit(rt, "UPDATE", meta.get("namespace", ""), new, old, opts)
         self._invalid(rt, new, old)
-        if rt.resource in GENERATION_RESOURCES and new.get("spec") != old.get("spec"):
+        if strategy.bumps_generation and new.get("spec") != old.get("spec"):
             meta["generation"] = int(old_meta.get("generation") or 1) + 1
         fields.record_update(old, new, opts.manager, rt.api_version, subresource)
         if opts.dry_run:
@@ -443,24 +353,7 @@ class Cluster:
         managed: list[dict[str, Any]],
         opts: WriteOptions,
     ) -> dict[str, Any]:
-        ns = namespace if rt.namespaced else None
-        self._require_namespace(rt, ns)
-        prepare_new(obj, ns)
-        apply_defaults(rt.resource, obj)
-        obj, events = self._admit(rt, "CREATE", ns or "", obj, None, opts)
-        apply_defaults(rt.resource, obj)
-        self._invalid(rt, obj, None)
-        metadata(obj)["managedFields"] = managed
-        if opts.dry_run:
-            return obj
-        stored = self._store_create(rt, obj)
-        for reason, message, etype in events:
-            self.record_event(stored, reason, message, etype)
-        if rt.resource == "namespaces":
-            self._namespace_children(metadata(obj)["name"])
-        elif rt.resource == "pods":
-            stored = self._start_pod(stored)
-        return stored
+        return self._admit_and_store(rt, namespace if rt.namespaced else None, obj, opts, managed)
 
     def _write_update_keep_fields(
         self,
@@ -476,13 +369,14 @@ class Cluster:
         for key in ("uid", "creationTimestamp", "namespace", "resourceVersion"):
             if key in old["metadata"]:
                 meta[key] = old["metadata"][key]
-        if rt.resource in STATUS_RESOURCES and "status" in old and subresource is None:
+        strategy = strategy_for(rt)
+        if strategy.status_subresource and "status" in old and subresource is None:
             new["status"] = old["status"]
-        apply_defaults(rt.resource, new)
-        if rt.resource == "pods":
+        strategy.defaults(new, old)
+        if strategy.admits_updates:
             new, _ = self._admit(rt, "UPDATE", meta.get("namespace", ""), new, old, opts)
         self._invalid(rt, new, old)
-        if rt.resource in GENERATION_RESOURCES and new.get("spec") != old.get("spec"):
+        if strategy.bumps_generation and new.get("spec") != old.get("spec"):
             meta["generation"] = int(old["metadata"].get("generation") or 1) + 1
         meta["managedFields"] = managed
         if opts.dry_run or new == old:
@@ -524,13 +418,9 @@ class Cluster:
                 "propagationPolicy", policy, ownership.POLICIES)])
         if dry_run:
             return obj
-        if rt.resource == "pods":
-            return self._delete_pod(obj, options)
-        if rt.resource == "namespaces":
-            if name in BOOT_NAMESPACES:
-                raise errors.forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted')
-            self._cascade_namespace(name)
-            return self._remove(rt, obj)
+        special = strategy_for(rt).delete(self, obj, options)
+        if special is not None:
+            return special
         meta = obj["metadata"]
         if meta.get("deletionTimestamp"):      # already being deleted (foreground): nothing more to do
             return obj
@@ -548,45 +438,15 @@ class Cluster:
             meta["deletionTimestamp"] = now_rfc3339()
             meta["deletionGracePeriodSeconds"] = 0
             return self.store.update(rt.group, rt.resource, obj, parse_rv(meta.get("resourceVersion")))
-        return self._remove(rt, obj)
+        return self.remove(rt, obj)
 
-    def _remove(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+    def remove(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+        """Delete ``obj`` from the store now (no finalizers, no propagation)."""
         meta = obj["metadata"]
         try:
             return self.store.delete(rt.group, rt.resource, meta.get("namespace", ""), meta["name"])
         except NotFoundError as exc:
             raise errors.not_found(rt.resource, rt.group, meta["name"]) from exc
-
-    def _delete_pod(self, pod: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
-        spec = pod.get("spec") or {}
-        grace = options.get("gracePeriodSeconds")
-        if grace is None:
-            grace = spec.get("terminationGracePeriodSeconds", 30)
-        if spec.get("nodeName") and not pod["metadata"].get("deletionTimestamp"):
-            # Graceful: the object is marked first (MODIFIED), then the "kubelet" (runtime) removes it.
-            meta = pod["metadata"]
-            when = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=int(grace))
-            meta["deletionTimestamp"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-            meta["deletionGracePeriodSeconds"] = int(grace)
-            try:
-                pod = self.store.update("", "pods", pod, parse_rv(meta.get("resourceVersion")))
-            except (ConflictError, NotFoundError):
-                pod = self.get(PODS, meta.get("namespace"), meta["name"])
-            self.runtime.stop(pod)
-        return self._remove(PODS, pod)
-
-    def _cascade_namespace(self, ns: str) -> None:
-        from podid.k8s.resources import RESOURCES
-
-        for rt in RESOURCES:
-            if not rt.namespaced or not rt.storable:
-                continue
-            items, _ = self.store.list(rt.group, rt.resource, ns)
-            for item in items:
-                if rt.resource == "pods":
-                    self.runtime.stop(item)
-                with contextlib.suppress(NotFoundError):
-                    self.store.delete(rt.group, rt.resource, ns, item["metadata"]["name"])
 
     # -- events ----------------------------------------------------------------------------------
     def record_event(

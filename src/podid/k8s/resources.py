@@ -44,6 +44,8 @@ APPS = "apps"
 AUTHN = "authentication.k8s.io"
 BATCH = "batch"
 ADMISSIONREG = "admissionregistration.k8s.io"
+RBAC = "rbac.authorization.k8s.io"
+APIEXTENSIONS = "apiextensions.k8s.io"
 
 RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(
@@ -81,6 +83,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(CORE, "v1", "secrets", "Secret", True, "secret"),
     ResourceType(CORE, "v1", "configmaps", "ConfigMap", True, "configmap", ("cm",)),
     ResourceType(CORE, "v1", "events", "Event", True, "event", ("ev",)),
+    ResourceType(CORE, "v1", "services", "Service", True, "service", ("svc",), categories=("all",),
+                 subresources=("status",)),
     ResourceType(
         APPS,
         "v1",
@@ -117,6 +121,13 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(BATCH, "v1", "jobs", "Job", True, "job", (), categories=("all",), subresources=("status",)),
     ResourceType(ADMISSIONREG, "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", False,
                  "mutatingwebhookconfiguration", ("mutatingwebhookconfiguration",)),
+    ResourceType(RBAC, "v1", "clusterroles", "ClusterRole", False, "clusterrole"),
+    ResourceType(RBAC, "v1", "clusterrolebindings", "ClusterRoleBinding", False, "clusterrolebinding"),
+    ResourceType(RBAC, "v1", "roles", "Role", True, "role"),
+    ResourceType(RBAC, "v1", "rolebindings", "RoleBinding", True, "rolebinding"),
+    ResourceType(APIEXTENSIONS, "v1", "customresourcedefinitions", "CustomResourceDefinition", False,
+                 "customresourcedefinition", ("crd", "crds"), categories=("api-extensions",),
+                 subresources=("status",)),
     ResourceType(AUTHN, "v1", "tokenreviews", "TokenReview", False, "tokenreview", (), ("create",)),
     ResourceType(AUTHN, "v1", "selfsubjectreviews", "SelfSubjectReview", False, "selfsubjectreview", (),
                  ("create",)),
@@ -133,10 +144,22 @@ SUBRESOURCE_KINDS = {
     ("replicasets", "status"): ("apps", "v1", "ReplicaSet", ("get", "patch", "update")),
     ("replicasets", "scale"): ("autoscaling", "v1", "Scale", ("get", "patch", "update")),
     ("jobs", "status"): ("batch", "v1", "Job", ("get", "patch", "update")),
+    ("services", "status"): ("", "v1", "Service", ("get", "patch", "update")),
+    ("customresourcedefinitions", "status"): (APIEXTENSIONS, "v1", "CustomResourceDefinition",
+                                              ("get", "patch", "update")),
 }
 
 GROUP_VERSIONS: tuple[tuple[str, str], ...] = (
-    (APPS, "v1"), (AUTHN, "v1"), (BATCH, "v1"), (ADMISSIONREG, "v1"))
+    (APPS, "v1"), (AUTHN, "v1"), (BATCH, "v1"), (ADMISSIONREG, "v1"), (RBAC, "v1"), (APIEXTENSIONS, "v1"))
+
+
+def subresource_kind(rt: ResourceType, sub: str) -> tuple[str, str, str, tuple[str, ...]]:
+    """(group, version, kind, verbs) of ``rt``'s subresource ``sub`` (a custom resource's ``status``
+    is its own kind)."""
+    known = SUBRESOURCE_KINDS.get((rt.resource, sub))
+    if known is not None and rt.group in ("", APPS, BATCH, APIEXTENSIONS):
+        return known
+    return rt.group, rt.version, rt.kind, ("get", "patch", "update")
 
 
 def find(group: str, version: str, resource: str) -> ResourceType | None:

@@ -59,6 +59,12 @@ KIND_MODELS: dict[tuple[str, str], str] = {
     ("apps/v1", "Deployment"): "V1Deployment",
     ("apps/v1", "ReplicaSet"): "V1ReplicaSet",
     ("batch/v1", "Job"): "V1Job",
+    ("v1", "Service"): "V1Service",
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "V1ClusterRole",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "V1ClusterRoleBinding",
+    ("rbac.authorization.k8s.io/v1", "Role"): "V1Role",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "V1RoleBinding",
+    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): "V1CustomResourceDefinition",
     ("autoscaling/v1", "Scale"): "V1Scale",
     ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"): "V1MutatingWebhookConfiguration",
     ("authentication.k8s.io/v1", "TokenReview"): "V1TokenReview",
@@ -67,8 +73,11 @@ KIND_MODELS: dict[tuple[str, str], str] = {
 }
 
 
+_RBAC = ("ClusterRole", "Role", "PolicyRule", "Subject", "AggregationRule")
+
+
 def _short(model: str) -> str:
-    return re.sub(r"^(Core|Authentication|Apps|Storage)?V1(beta\d|alpha\d)?", "", model)
+    return re.sub(r"^(Core|Authentication|Apps|Storage|Rbac|Apiextensions)?V1(beta\d|alpha\d)?", "", model)
 
 
 def definition_name(model: str) -> str:
@@ -82,6 +91,11 @@ def definition_name(model: str) -> str:
         return f"io.k8s.api.authentication.v1.{short}"
     if short.startswith(("Job", "PodFailurePolicy", "SuccessPolicy", "UncountedTerminatedPods")):
         return f"io.k8s.api.batch.v1.{short}"
+    if short.startswith(_RBAC):
+        return f"io.k8s.api.rbac.v1.{short}"
+    if short.startswith(("CustomResource", "JSONSchemaProps", "ExternalDocumentation", "ValidationRule",
+                         "WebhookConversion", "SelectableField")) or model.startswith("ApiextensionsV1"):
+        return f"io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.{short}"
     if short.startswith(("Scale",)):
         return f"io.k8s.api.autoscaling.v1.{short}"
     if short.startswith(("MutatingWebhook", "RuleWithOperations", "MatchCondition")) or short in (

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from podid.k8s import workload_tables
+from podid.k8s.crd import CustomResourceType, column_value
 from podid.k8s.meta import parse_time
+from podid.k8s.resources import ResourceType
 
 Column = tuple[str, str, str, int]  # name, type, format, priority
 Row = list[Any]
@@ -251,10 +253,36 @@ def partial_metadata(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_COLUMN_TYPES = {"string", "integer", "number", "boolean", "date"}
+
+
+def _cell(obj: dict[str, Any], column: dict[str, Any]) -> Any:
+    value = column_value(obj, str(column.get("jsonPath", "")))
+    if value is not None and column.get("type") == "date":
+        return _since(str(value))
+    return "<none>" if value is None else value
+
+
+def _custom_table(rt: CustomResourceType) -> tuple[list[Column], Callable[[dict[str, Any]], Row]]:
+    """A CRD's ``additionalPrinterColumns`` after NAME (NAME and AGE when it has none)."""
+    if not rt.columns:
+        return [_c("Name", fmt="name"), _c("Age")], lambda o: [o["metadata"]["name"], age(o)]
+    columns = [_c("Name", fmt="name")] + [
+        _c(str(c.get("name", "")), int(c.get("priority") or 0),
+           str(c.get("type")) if c.get("type") in _COLUMN_TYPES - {"date"} else "string")
+        for c in rt.columns
+    ]
+    return columns, lambda o: [o["metadata"]["name"], *(_cell(o, c) for c in rt.columns)]
+
+
 def to_table(
-    resource: str, objs: list[dict[str, Any]], resource_version: str | None, include_object: str = "Metadata"
+    rt: ResourceType, objs: list[dict[str, Any]], resource_version: str | None,
+    include_object: str = "Metadata",
 ) -> dict[str, Any]:
-    columns, row_fn = TABLES.get(resource, DEFAULT_TABLE)
+    if isinstance(rt, CustomResourceType):
+        columns, row_fn = _custom_table(rt)
+    else:
+        columns, row_fn = TABLES.get(rt.resource, DEFAULT_TABLE)
     rows = []
     for obj in objs:
         row: dict[str, Any] = {"cells": row_fn(obj)}

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from starlette.applications import Starlette
-from webhook_fixtures import PI_ROLE, ROLE, pod, service_account
+from webhook_fixtures import PI_ROLE, ROLE, admission_review, pod, service_account
 
 from podid.webhook import (
     PodIdentityAssociation,
@@ -53,22 +53,7 @@ class FakeCluster:
         return self.addon
 
 
-def review(obj: dict[str, Any], uid: str = "705ab4f5-6393-11e8-b7cc-42010a800002", **request: Any) -> dict:
-    req = {
-        "uid": uid,
-        "kind": {"group": "", "version": "v1", "kind": "Pod"},
-        "resource": {"group": "", "version": "v1", "resource": "pods"},
-        "requestKind": {"group": "", "version": "v1", "kind": "Pod"},
-        "namespace": "default",
-        "operation": "CREATE",
-        "userInfo": {"username": "admin"},
-        "object": obj,
-        "oldObject": None,
-        "dryRun": False,
-        "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"},
-    }
-    req.update(request)
-    return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": req}
+review = admission_review
 
 
 @pytest.fixture(scope="module")

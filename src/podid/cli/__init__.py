@@ -20,6 +20,7 @@ from podid.cli import (
     server,
     terraform,
     verify,
+    webhook,
 )
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ matrix.register(app)
 verify.register(app)
 app.add_typer(policy.app, name="policy")
 app.add_typer(eksctl.app, name="eksctl")
+webhook.register(app)
 
 
 @app.callback()

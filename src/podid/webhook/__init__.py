@@ -8,6 +8,9 @@ Public API:
   :func:`mutating_webhook_configuration`
 * :func:`build_webhook_tls`, :class:`WebhookTLS`, :func:`uvicorn_ssl_options`
 * :mod:`podid.webhook.jsonpatch`: ``diff``/``apply`` (RFC 6902)
+* :mod:`podid.webhook.resolvers` (``KubeResolver``: a real cluster through the kubernetes client)
+  and :mod:`podid.webhook.server` (``build_webhook_app``) serve ``podid webhook``; they are not
+  imported here, so ``podid up``'s in-process admission does not load them.
 """
 
 from podid.webhook.admission import (

@@ -18,8 +18,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Literal, Protocol
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -32,6 +32,8 @@ from podid.webhook.mutate import mutate_pod
 log = logging.getLogger(__name__)
 
 MAX_WARNING_CHARS = 120  # the API server truncates longer admission warnings
+
+Outcome = Literal["patched", "allowed", "skipped", "ignored"]
 
 
 class AdmissionResolver(Protocol):
@@ -57,9 +59,22 @@ def _response(review: Mapping[str, Any], body: dict[str, Any]) -> dict[str, Any]
 
 
 def review_pod(
-    review: Mapping[str, Any], resolver: AdmissionResolver, config: WebhookConfig
+    review: Mapping[str, Any], resolver: AdmissionResolver, config: WebhookConfig,
+    *, skip_namespaces: Collection[str] = (),
 ) -> dict[str, Any]:
-    """Answer one AdmissionReview (a parsed JSON object); raises :class:`BadReview`."""
+    """Answer one AdmissionReview (a parsed JSON object); raises :class:`BadReview`.
+
+    Pods in ``skip_namespaces`` are admitted unchanged without consulting ``resolver`` (as if the
+    MutatingWebhookConfiguration's namespaceSelector had kept them away)."""
+    return review_outcome(review, resolver, config, skip_namespaces=skip_namespaces)[0]
+
+
+def review_outcome(
+    review: Mapping[str, Any], resolver: AdmissionResolver, config: WebhookConfig,
+    *, skip_namespaces: Collection[str] = (),
+) -> tuple[dict[str, Any], Outcome]:
+    """:func:`review_pod` plus what happened: ``patched``, ``allowed`` (a pod CREATE with nothing
+    to add), ``skipped`` (a pod in ``skip_namespaces``) or ``ignored`` (not a pod CREATE)."""
     if not isinstance(review, Mapping) or review.get("kind") != "AdmissionReview":
         raise BadReview("body is not an AdmissionReview")
     if review.get("apiVersion") not in ("admission.k8s.io/v1", "admission.k8s.io/v1beta1"):
@@ -77,17 +92,21 @@ def review_pod(
         and request.get("operation") == "CREATE"
     )
     if not is_pod_create:
-        return _response(review, {"uid": uid, "allowed": True})
+        return _response(review, {"uid": uid, "allowed": True}), "ignored"
     if not isinstance(pod, Mapping):
         raise BadReview("request.object is not a Pod")
     namespace = request.get("namespace") or (pod.get("metadata") or {}).get("namespace") or "default"
+    if namespace in skip_namespaces:
+        return _response(review, {"uid": uid, "allowed": True}), "skipped"
     spec = pod.get("spec") or {}
     sa_name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+    association = resolver.association(namespace, sa_name)
     result = mutate_pod(
         pod,
         resolver.service_account(namespace, sa_name),
-        association=resolver.association(namespace, sa_name),
-        agent_addon_installed=resolver.agent_addon_installed(),
+        association=association,
+        # only Pod Identity needs the agent: ask the cluster only when an association applies
+        agent_addon_installed=resolver.agent_addon_installed() if association is not None else True,
         config=config,
         namespace=namespace,
     )
@@ -101,30 +120,41 @@ def review_pod(
         ).decode("ascii")
     if result.warnings:
         body["warnings"] = [w[:MAX_WARNING_CHARS] for w in result.warnings]
-    return _response(review, body)
+    return _response(review, body), "patched" if result.patch else "allowed"
 
 
 def admission_routes(
-    resolver: AdmissionResolver, config: WebhookConfig | None = None, path: str = "/mutate"
+    resolver: AdmissionResolver, config: WebhookConfig | None = None, path: str = "/mutate",
+    *, skip_namespaces: Collection[str] = (), observe: Callable[[str], None] | None = None,
 ) -> list[Route]:
-    """The mutating admission route at ``path`` plus ``GET <parent of path>/healthz``."""
+    """The mutating admission route at ``path`` plus ``GET <parent of path>/healthz``.
+
+    ``observe(outcome)`` is called once per POST: an :data:`Outcome`, or ``unsupported_media_type``
+    (415), ``bad_request`` (400), ``error`` (500)."""
     config = config or WebhookConfig()
+    seen = observe or (lambda outcome: None)
 
     async def mutate(request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
+            seen("unsupported_media_type")
             return PlainTextResponse("Invalid Content-Type, expected `application/json`", status_code=415)
         try:
             review = json.loads(await request.body())
         except ValueError:
+            seen("bad_request")
             return PlainTextResponse("body is not JSON", status_code=400)
         try:
-            answer = await run_in_threadpool(review_pod, review, resolver, config)
+            answer, outcome = await run_in_threadpool(
+                lambda: review_outcome(review, resolver, config, skip_namespaces=skip_namespaces))
         except BadReview as exc:
+            seen("bad_request")
             return PlainTextResponse(str(exc), status_code=400)
-        except Exception:  # resolver or store failure: let failurePolicy decide
-            log.exception("admission failed")
+        except Exception as exc:  # resolver or store failure: let failurePolicy decide
+            log.error("admission failed: %s: %s", type(exc).__name__, exc)
+            seen("error")
             return PlainTextResponse("internal error", status_code=500)
+        seen(outcome)
         return JSONResponse(answer)
 
     async def healthz(request: Request) -> Response:
@@ -145,10 +175,12 @@ def mutating_webhook_configuration(
     service: tuple[str, str] | None = None,
     path: str = "/mutate",
     failure_policy: str = "Ignore",
+    exclude_namespaces: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A ``MutatingWebhookConfiguration`` like the upstream ``deploy/mutatingwebhook.yaml``:
     CREATE pods, objectSelector skipping ``eks.amazonaws.com/skip-pod-identity-webhook``,
     ``sideEffects: None``, ``failurePolicy: Ignore``. Give ``url`` or ``service=(namespace, name)``.
+    ``exclude_namespaces`` adds a namespaceSelector on ``kubernetes.io/metadata.name`` (NotIn).
     """
     if (url is None) == (service is None):
         raise ValueError("give exactly one of url or service")
@@ -159,21 +191,25 @@ def mutating_webhook_configuration(
     else:
         assert service is not None
         client["service"] = {"namespace": service[0], "name": service[1], "path": path}
+    hook: dict[str, Any] = {
+        "name": "pod-identity-webhook.amazonaws.com",
+        "failurePolicy": failure_policy,
+        "clientConfig": client,
+        "objectSelector": {"matchExpressions": [{
+            "key": "eks.amazonaws.com/skip-pod-identity-webhook", "operator": "DoesNotExist",
+            "values": [],
+        }]},
+        "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"],
+                   "resources": ["pods"]}],
+        "sideEffects": "None",
+        "admissionReviewVersions": ["v1", "v1beta1"],
+    }
+    if exclude_namespaces:
+        hook["namespaceSelector"] = {"matchExpressions": [{
+            "key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": list(exclude_namespaces)}]}
     return {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "MutatingWebhookConfiguration",
         "metadata": {"name": name},
-        "webhooks": [{
-            "name": "pod-identity-webhook.amazonaws.com",
-            "failurePolicy": failure_policy,
-            "clientConfig": client,
-            "objectSelector": {"matchExpressions": [{
-                "key": "eks.amazonaws.com/skip-pod-identity-webhook", "operator": "DoesNotExist",
-                "values": [],
-            }]},
-            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"],
-                       "resources": ["pods"]}],
-            "sideEffects": "None",
-            "admissionReviewVersions": ["v1", "v1beta1"],
-        }],
+        "webhooks": [hook],
     }

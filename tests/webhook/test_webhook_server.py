@@ -332,3 +332,36 @@ def test_upstream_flags_reach_the_mutation(lab: Lab) -> None:
                                                  "path": "token"}}],
             "defaultMode": 420}}},
     ]
+
+
+def test_crd_associations_drive_pod_identity_without_aws(lab: Lab) -> None:
+    """``--associations crd``: the webhook reads PodIdentityAssociation objects from the cluster;
+    its EKS endpoint is a closed port, so nothing is asked of AWS."""
+    from podid.broker.association_crd import GROUP, PLURAL, VERSION, definition
+
+    api = k8s_config.new_client_from_config(config_file=lab.srv.env["KUBECONFIG"])
+    k8s.ApiextensionsV1Api(api).create_custom_resource_definition(definition())
+    lab.core.create_namespaced_service_account(NS, _sa("crd-sa"))
+    arn = f"arn:aws:eks:{lab.srv.region}:{lab.srv.account_id}:cluster/{CLUSTER}"
+    seed_pod = pod("eks-pod-identity", sa="crd-sa", namespace=NS)
+    with start_webhook(lab, "crd", "--associations", "crd", "--cluster-arn", arn, "--no-agent-check",
+                       eks_endpoint=f"http://127.0.0.1:{free_port()}") as hook:
+        before = hook.review(admission_review(seed_pod)).json()["response"]
+        assert before["allowed"] is True and "patch" not in before   # no object yet: untouched
+        body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "PodIdentityAssociation",
+                "metadata": {"name": "crd-sa", "namespace": NS},
+                "spec": {"serviceAccount": "crd-sa", "roleArn": PI_ROLE}}
+        k8s.CustomObjectsApi(api).create_namespaced_custom_object(GROUP, VERSION, NS, PLURAL, body)
+        assert _patch(hook.review(admission_review(seed_pod))) == SEED_004_PATCH
+        k8s.CustomObjectsApi(api).delete_namespaced_custom_object(GROUP, VERSION, NS, PLURAL, "crd-sa")
+        after = hook.review(admission_review(seed_pod)).json()["response"]
+        assert "patch" not in after
+    api.close()
+
+
+def test_crd_associations_need_the_cluster_arn(lab: Lab) -> None:
+    out = subprocess.run([str(PODID), "webhook", "--cluster-name", CLUSTER, "--self-signed", "--cert-dir",
+                          str(lab.tmp / "no-arn"), "--associations", "crd"],
+                         capture_output=True, text=True, timeout=60, env=lab.srv.env)
+    assert out.returncode == 2 and "--associations crd needs --cluster-arn" in out.stderr
+    assert not (lab.tmp / "no-arn").exists()

@@ -26,7 +26,6 @@ from podid.broker.tokens import (
     PodIdentity,
     TokenReviewValidator,
     TokenValidator,
-    kube_api_client,
 )
 
 __all__ = [
@@ -42,5 +41,4 @@ __all__ = [
     "TokenReviewValidator",
     "TokenValidator",
     "build_broker_app",
-    "kube_api_client",
 ]

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from podid.eksauth import AUDIENCE
 from podid.eksauth import errors as eks_errors
 from podid.errors import ServiceError
+from podid.kubeclient import kube_api_client
 from podid.oidc import ExpiredTokenError, InvalidTokenError, JWKSFetchError, KeySource, verify_token
 
 log = logging.getLogger("podid.broker")
@@ -94,20 +95,6 @@ class JwksValidator:
             raise _invalid("it is not bound to a pod")
         return PodIdentity(claims.namespace, claims.service_account_name, claims.service_account_uid,
                            claims.pod_name, claims.pod_uid)
-
-
-def kube_api_client(path: str | None, context: str | None = None) -> Any:
-    """A ``kubernetes`` ApiClient from a kubeconfig file (its ``context``, default the current one),
-    or (``None``) from the pod's in-cluster ServiceAccount."""
-    from kubernetes import config
-
-    if path is None:
-        from kubernetes.client import ApiClient, Configuration
-
-        conf = Configuration()
-        config.load_incluster_config(client_configuration=conf)
-        return ApiClient(conf)
-    return config.new_client_from_config(config_file=path, context=context)
 
 
 class TokenReviewValidator:

@@ -73,8 +73,8 @@ def register(app: typer.Typer) -> None:
             TokenReviewValidator,
             TokenValidator,
             build_broker_app,
-            kube_api_client,
         )
+        from podid.kubeclient import kube_api_client
         from podid.oidc import JWKSFetcher, StaticJWKS
 
         logging.basicConfig(level=log_level.upper(),

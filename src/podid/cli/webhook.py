@@ -75,6 +75,12 @@ def register(app: typer.Typer) -> None:
         region: str | None = typer.Option(
             None, "--region", help="Region of the EKS API (default: AWS_REGION, else --aws-default-region)."),
         eks_endpoint: str | None = typer.Option(None, "--eks-endpoint", help="EKS API endpoint URL."),
+        associations: str = typer.Option(
+            "eks", "--associations", help="Where Pod Identity associations come from: eks (the EKS API) or "
+            "crd (PodIdentityAssociation objects in the cluster; needs --cluster-arn, no AWS access)."),
+        cluster_arn: str | None = typer.Option(
+            None, "--cluster-arn", help="The cluster's ARN (arn:aws:eks:REGION:ACCOUNT:cluster/NAME), "
+            "for --associations crd."),
         ca_bundle: Path | None = typer.Option(None, "--ca-bundle", help="CA bundle for the EKS API."),
         log_level: str = typer.Option("info", "--log-level", help="debug, info, warning, error."),
     ) -> None:
@@ -86,11 +92,12 @@ def register(app: typer.Typer) -> None:
         from botocore.exceptions import BotoCoreError
         from kubernetes.config import ConfigException
 
-        from podid.broker import EksAssociations
+        from podid.broker import AssociationSource, CrdAssociations, EksAssociations
+        from podid.kubeclient import kube_api_client
         from podid.tls import LOOPBACK_HOSTS
         from podid.webhook import WebhookConfig, build_webhook_tls, mutating_webhook_configuration
         from podid.webhook.config import MIN_TOKEN_EXPIRATION
-        from podid.webhook.resolvers import AgentDaemonSet, KubeResolver, kube_api_client
+        from podid.webhook.resolvers import AgentDaemonSet, KubeResolver
         from podid.webhook.server import build_webhook_app
 
         logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -116,6 +123,14 @@ def register(app: typer.Typer) -> None:
             agent = AgentDaemonSet.parse(agent_daemonset) if agent_check else None
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--agent-daemonset") from None
+        if associations not in ("eks", "crd"):
+            raise typer.BadParameter(f"{associations!r} is not one of 'eks', 'crd'",
+                                     param_hint="--associations")
+        if associations == "crd" and not (cluster_arn or "").startswith("arn:"):
+            raise typer.BadParameter("--associations crd needs --cluster-arn arn:aws:eks:REGION:ACCOUNT:"
+                                     "cluster/NAME", param_hint="--cluster-arn")
+        if associations == "crd" and not region:
+            region = (cluster_arn or "").split(":")[3] if (cluster_arn or "").count(":") >= 5 else None
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") \
             or aws_default_region
         if not region:
@@ -163,7 +178,13 @@ def register(app: typer.Typer) -> None:
         config = WebhookConfig(region=aws_default_region, annotation_domain=annotation_prefix,
                                default_audience=token_audience, default_regional_sts=sts_regional_endpoint,
                                default_token_expiration=token_expiration, irsa_mount_path=token_mount_path)
-        resolver = KubeResolver(api, EksAssociations(eks, cluster_name), agent)
+        source: AssociationSource
+        try:
+            source = (CrdAssociations(api, cluster_arn or "") if associations == "crd"
+                      else EksAssociations(eks, cluster_name))
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--cluster-arn") from None
+        resolver = KubeResolver(api, source, agent)
         app_ = build_webhook_app(resolver, config, skip_namespaces=[n for n in namespace_exclude if n])
         typer.echo(f"podid webhook: cluster {cluster_name} on https://{host}:{port}/mutate", err=True)
         uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False, server_header=False,

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubernetes import client as k8s
-from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
@@ -52,16 +51,6 @@ class AgentDaemonSet:
         if not sep or not namespace or not name or "/" in name:
             raise ValueError(f"expected NAMESPACE/NAME, got {text!r}")
         return cls(namespace, name)
-
-
-def kube_api_client(kubeconfig: str | None = None, context: str | None = None) -> k8s.ApiClient:
-    """An ApiClient from a kubeconfig file (its ``context``, default the current one) or, with
-    ``kubeconfig=None``, the pod's in-cluster ServiceAccount."""
-    if kubeconfig is None:
-        conf = k8s.Configuration()
-        k8s_config.load_incluster_config(client_configuration=conf)
-        return k8s.ApiClient(conf)
-    return k8s_config.new_client_from_config(config_file=kubeconfig, context=context)
 
 
 class KubeResolver:

@@ -23,6 +23,7 @@ The server's stdout/stderr go to ``STATE/server.log`` (shown in the error if sta
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shlex
@@ -30,6 +31,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +41,16 @@ from typing import Any
 BIN = Path(sys.executable).parent
 PODID = BIN / "podid"
 DEFAULT_ACCOUNT = "111122223333"
+
+
+_SESSION_LOCK = threading.Lock()
+
+
+@functools.cache
+def _shared_session() -> Any:
+    import boto3
+
+    return boto3.Session()
 
 
 def free_port() -> int:
@@ -89,7 +101,6 @@ class PodidServer:
         **config: Any,
     ) -> Any:
         """A boto3 client for ``service`` against this server (admin credentials by default)."""
-        import boto3
         from botocore.config import Config
 
         akid, secret, token = (
@@ -97,18 +108,17 @@ class PodidServer:
             if credentials
             else (self.access_key_id, self.secret_access_key, None)
         )
-        session = boto3.Session(
-            aws_access_key_id=akid,
-            aws_secret_access_key=secret,
-            aws_session_token=token,
-            region_name=region or self.region,
-        )
         retries = config.pop("retries", {"max_attempts": 1, "mode": "standard"})
-        return session.client(
-            service,
-            endpoint_url=self.url,
-            config=Config(retries=retries, s3={"addressing_style": "path"}, **config),
-        )
+        with _SESSION_LOCK:  # one session: botocore's models are loaded once, not per client
+            return _shared_session().client(
+                service,
+                endpoint_url=self.url,
+                aws_access_key_id=akid,
+                aws_secret_access_key=secret,
+                aws_session_token=token,
+                region_name=region or self.region,
+                config=Config(retries=retries, s3={"addressing_style": "path"}, **config),
+            )
 
     def aws(self, *args: str, check: bool = False, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Run ``source STATE/env && aws ARGS...`` in bash; returns the CompletedProcess (text)."""

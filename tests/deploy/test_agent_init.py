@@ -51,7 +51,8 @@ def link_state(netns: str) -> dict[str, Any]:
 
 def agent_addresses(link: dict[str, Any]) -> list[tuple[str, int]]:
     """The link's addresses but the kernel's own IPv6 link-local one (fe80::/64, on every link)."""
-    return sorted((a["local"], a["prefixlen"]) for a in link["addr_info"] if not a["local"].startswith("fe80:"))
+    return sorted((a["local"], a["prefixlen"]) for a in link["addr_info"]
+                  if not a["local"].startswith("fe80:"))
 
 
 def dummy_supported(netns: str) -> bool:
@@ -87,16 +88,16 @@ def test_init_commands_add_both_addresses_and_are_idempotent(netns: str) -> None
     assert names == sorted(["lo", LINK] + ([f"{LINK}p"] if expected_kind == "veth" else []))
 
 
-ROUND_TRIP = """
+ROUND_TRIP = f"""
 import socket
-for fam, host in ((socket.AF_INET, {v4!r}), (socket.AF_INET6, {v6!r})):
+for fam, host in ((socket.AF_INET, {AGENT_V4!r}), (socket.AF_INET6, {AGENT_V6!r})):
     server = socket.socket(fam, socket.SOCK_STREAM)
     server.bind((host, 80)); server.listen()
     client = socket.create_connection((host, 80), timeout=5)
     peer, _ = server.accept(); client.sendall(b"ping"); assert peer.recv(4) == b"ping"
     for s in (client, peer, server): s.close()
 print("served")
-""".format(v4=AGENT_V4, v6=AGENT_V6)
+"""
 
 
 def test_agent_addresses_serve_port_80_after_init(netns: str) -> None:

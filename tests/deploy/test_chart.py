@@ -126,7 +126,8 @@ def test_agent_serves_link_local_with_probes_and_metrics(default: Rendered) -> N
     env = {e["name"]: e["value"] for e in agent["env"]}
     assert env["AWS_CA_BUNDLE"] == "/etc/podid/broker-ca/ca.crt"   # trusts the broker's certificate
     volume = ds["spec"]["template"]["spec"]["volumes"][0]
-    assert volume["secret"] == {"secretName": "podid-broker-tls", "items": [{"key": "ca.crt", "path": "ca.crt"}]}
+    assert volume["secret"] == {"secretName": "podid-broker-tls",
+                                "items": [{"key": "ca.crt", "path": "ca.crt"}]}
 
 
 # -- webhook ----------------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def test_self_generated_ca_signs_both_serving_certificates(default: Rendered) ->
     for component in ("webhook", "broker"):
         secret = default.get("Secret", f"podid-{component}-tls")
         assert secret["type"] == "kubernetes.io/tls"
-        assert base64.b64decode(secret["data"]["ca.crt"]) == base64.b64decode(hook["clientConfig"]["caBundle"])
+        assert secret["data"]["ca.crt"] == hook["clientConfig"]["caBundle"]
         cert = x509.load_pem_x509_certificate(base64.b64decode(secret["data"]["tls.crt"]))
         cert.verify_directly_issued_by(ca)            # raises if the CA did not sign it
         sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value

@@ -61,4 +61,26 @@ def test_tls_mode_writes_generated_certificates_but_never_into_the_repository(tm
     docs = [d for d in yaml.safe_load_all(out.read_text()) if d]
     secret = next(d for d in docs if d["kind"] == "Secret" and d["metadata"]["name"] == "podid-webhook-tls")
     assert base64.b64decode(secret["data"]["tls.key"]).startswith(b"-----BEGIN RSA PRIVATE KEY-----")
-    assert "${PODID" not in out.read_text()
+    assert not [p for p in PLACEHOLDERS if p in out.read_text()]
+
+
+def test_fill_tls_replaces_only_the_placeholders_with_a_working_chain(tmp_path: Path) -> None:
+    from cryptography import x509
+
+    done = subprocess.run([str(ROOT / "deploy" / "manifests" / "fill-tls.sh"), str(MANIFEST), str(tmp_path)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert not [p for p in PLACEHOLDERS if p in done.stdout]
+    assert 'ip link show dev "$link"' in done.stdout and '"${link}p"' in done.stdout  # script untouched
+    docs = [d for d in yaml.safe_load_all(done.stdout) if d]
+    mwc = next(d for d in docs if d["kind"] == "MutatingWebhookConfiguration")
+    ca = x509.load_pem_x509_certificate(base64.b64decode(mwc["webhooks"][0]["clientConfig"]["caBundle"]))
+    for component in ("webhook", "broker"):
+        secret = next(d for d in docs
+                      if d["kind"] == "Secret" and d["metadata"]["name"] == f"podid-{component}-tls")
+        cert = x509.load_pem_x509_certificate(base64.b64decode(secret["data"]["tls.crt"]))
+        cert.verify_directly_issued_by(ca)
+        sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert f"podid-{component}.podid.svc" in sans.get_values_for_type(x509.DNSName)
+        assert base64.b64decode(secret["data"]["tls.key"]).startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert (tmp_path / "ca.key").stat().st_mode & 0o077 == 0     # keys readable by their owner only

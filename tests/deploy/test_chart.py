@@ -125,6 +125,8 @@ def test_agent_serves_link_local_with_probes_and_metrics(default: Rendered) -> N
     assert agent["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}
     env = {e["name"]: e["value"] for e in agent["env"]}
     assert env["AWS_CA_BUNDLE"] == "/etc/podid/broker-ca/ca.crt"   # trusts the broker's certificate
+    # the broker checks the pod's token, not the agent's signature: a placeholder key, no IMDS
+    assert env["AWS_ACCESS_KEY_ID"] == "podid-agent-unsigned" and env["AWS_EC2_METADATA_DISABLED"] == "true"
     volume = ds["spec"]["template"]["spec"]["volumes"][0]
     assert volume["secret"] == {"secretName": "podid-broker-tls",
                                 "items": [{"key": "ca.crt", "path": "ca.crt"}]}
@@ -153,6 +155,17 @@ def test_webhook_selectors_exclude_kube_system_and_skip_label(default: Rendered)
     args = args_of(container(default.get("Deployment", "podid-webhook"), "webhook"))
     assert args["--namespace-exclude"] == "kube-system"
     assert args["--agent-daemonset"] == "podid/podid-agent"
+
+
+def test_agent_signing_credentials_from_the_node_or_a_secret() -> None:
+    for sets, names, env_from in (
+            (("agent.signingCredentials=node",), {"AWS_REGION", "AWS_CA_BUNDLE"}, None),
+            (("agent.awsCredentialsSecret=node-keys",), {"AWS_REGION", "AWS_CA_BUNDLE"},
+             [{"secretRef": {"name": "node-keys"}}])):
+        agent = container(render(*sets).get("DaemonSet", "podid-agent"), "agent")
+        assert {e["name"] for e in agent["env"]} == names
+        assert agent.get("envFrom") == env_from
+    assert "agent.signingCredentials must be placeholder or node" in render_error("agent.signingCredentials=x")
 
 
 def test_failure_policy_is_configurable() -> None:

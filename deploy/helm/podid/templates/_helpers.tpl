@@ -65,6 +65,9 @@ app.kubernetes.io/component: {{ .component }}
 {{- if not (has .Values.webhook.failurePolicy (list "Fail" "Ignore")) -}}
 {{- fail (printf "webhook.failurePolicy must be Fail or Ignore, not %q" .Values.webhook.failurePolicy) -}}
 {{- end -}}
+{{- if not (has .Values.agent.signingCredentials (list "placeholder" "node")) -}}
+{{- fail (printf "agent.signingCredentials must be placeholder or node, not %q" .Values.agent.signingCredentials) -}}
+{{- end -}}
 {{- if not .Values.clusterName -}}
 {{- fail "clusterName is required" -}}
 {{- end -}}

@@ -165,7 +165,8 @@ def test_agent_signing_credentials_from_the_node_or_a_secret() -> None:
         agent = container(render(*sets).get("DaemonSet", "podid-agent"), "agent")
         assert {e["name"] for e in agent["env"]} == names
         assert agent.get("envFrom") == env_from
-    assert "agent.signingCredentials must be placeholder or node" in render_error("agent.signingCredentials=x")
+    assert "agent.signingCredentials must be placeholder or node" in \
+        render_error("agent.signingCredentials=x")
 
 
 def test_failure_policy_is_configurable() -> None:

@@ -91,14 +91,6 @@ ip -6 addr replace fd00:ec2::23/128 dev "$link" nodad
 ip link set dev "$link" up
 {{- end -}}
 
-{{- define "podid.awsCredentials" -}}
-{{- if . }}
-envFrom:
-  - secretRef:
-      name: {{ . }}
-{{- end }}
-{{- end -}}
-
 {{- define "podid.antiAffinity" -}}
 {{- if .affinity }}
 {{- toYaml .affinity }}

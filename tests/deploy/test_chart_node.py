@@ -4,9 +4,9 @@ network namespace, the agent runs with the DaemonSet's own arguments and environ
 broker's certificate from the chart's generated Secret, the placeholder signing key), is Ready by the
 chart's readiness probe, and a pod namespace gets its role through 169.254.170.23 with the aws CLI.
 
-Chain: pod netns aws CLI -> agent (node netns, chart args) -> https podid broker (chart's TLS
-Secret; tokens checked with the issuer's JWKS here, TokenReview is the chart's default) -> STS/EKS of
-``podid up`` over https.
+Chain: pod netns aws CLI -> agent (node netns, chart args) -> broker (the chart's Deployment
+command line with its volumes materialized: TLS Secret, JWKS and CA ConfigMaps; tokens checked with
+the issuer's JWKS here, TokenReview is the chart's default) -> STS/EKS of ``podid up`` over https.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from support.broker import BrokerWorld, Process, write_token
@@ -72,23 +73,74 @@ def wait_tls(port: int, ca: Path, proc: Process, timeout: float = 30) -> None:
     raise RuntimeError(f"broker did not serve TLS in {timeout} s:\n{proc.log()}")
 
 
+def materialize(chart: Rendered, dep: dict[str, Any], root: Path,
+                configmaps: dict[str, dict[str, str]]) -> None:
+    """Write a pod's Secret and ConfigMap volumes where its mounts say, under ``root`` (as kubelet
+    would): Secrets from the render, ConfigMaps from ``configmaps``."""
+    spec = dep["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    for mount in spec["containers"][0]["volumeMounts"]:
+        volume = volumes[mount["name"]]
+        target = root / mount["mountPath"].lstrip("/")
+        target.mkdir(parents=True, exist_ok=True)
+        if "secret" in volume:
+            data = {k: base64.b64decode(v) for k, v in
+                    chart.get("Secret", volume["secret"]["secretName"])["data"].items()}
+        elif "configMap" in volume:
+            data = {k: v.encode() for k, v in configmaps[volume["configMap"]["name"]].items()}
+        else:
+            continue                                   # emptyDir
+        items = volume.get("secret", volume.get("configMap", {})).get("items")
+        for key, path in ((i["key"], i["path"]) for i in items) if items else ((k, k) for k in data):
+            (target / path).write_bytes(data[key])
+            (target / path).chmod(0o600)
+
+
 @contextlib.contextmanager
-def https_broker(world: BrokerWorld, tls: dict[str, Path]) -> Iterator[Process]:
+def chart_broker(world: BrokerWorld, chart: Rendered, root: Path, ca: Path) -> Iterator[Process]:
+    """The broker Deployment's own command line and environment, volumes materialized under ``root``;
+    only the listen address is loopback and the port a free one (tests bind nothing else)."""
+    dep = chart.get("Deployment", "podid-broker")
+    broker = container(dep, "broker")
+    issuer = world.issuer(CLUSTER)
+    jwks_uri = httpx.get(issuer + "/.well-known/openid-configuration", verify=world.ca).json()["jwks_uri"]
+    jwks = httpx.get(jwks_uri, verify=world.ca).text
+    materialize(chart, dep, root, {"cluster-jwks": {"jwks.json": jwks},
+                                   "aws-ca": {"ca.crt": Path(world.ca).read_text()}})
     port = free_port()
-    args = [str(PODID), "broker", "--cluster-name", CLUSTER, "--cluster-arn", world.cluster_arn(CLUSTER),
-            "--region", world.server.region, "--sts-endpoint", world.tls_url, "--eks-endpoint", world.tls_url,
-            "--ca-bundle", world.ca, "--issuer", world.issuer(CLUSTER), "--issuer-ca", world.ca,
-            "--host", "127.0.0.1", "--port", str(port),
-            "--tls-cert", str(tls["tls.crt"]), "--tls-key", str(tls["tls.key"])]
+    args = []
+    for arg in broker["args"]:
+        flag, _, value = arg.partition("=")
+        if flag == "--host":
+            value = "127.0.0.1"
+        elif flag == "--port":
+            value = str(port)
+        elif value.startswith("/etc/"):
+            value = str(root / value.lstrip("/"))
+        args.append(f"{flag}={value}" if value or "=" in arg else flag)
+    env = world.broker_env()
+    env.update({e["name"]: e["value"] for e in broker["env"]})
     log_path = world.tmp / f"chart-broker-{port}.log"
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=world.broker_env())
+        proc = subprocess.Popen([str(PODID), broker["command"][1], *args], stdout=log,
+                                stderr=subprocess.STDOUT, env=env)
     handle = Process(f"https://127.0.0.1:{port}", port, proc, log_path)
     try:
-        wait_tls(port, tls["ca.crt"], handle)
+        wait_tls(port, ca, handle)
+        probe = broker["readinessProbe"]["httpGet"]
+        assert (probe["scheme"], probe["path"]) == ("HTTPS", "/readyz")
+        ready = httpx.get(f"https://127.0.0.1:{port}/readyz", verify=ssl_context_for(ca))
+        assert ready.status_code == 200, ready.text
         yield handle
     finally:
         handle.stop()
+
+
+def ssl_context_for(ca: Path) -> ssl.SSLContext:
+    """Verify against ``ca``; the name checked is the Service's (the test dials 127.0.0.1)."""
+    ctx = ssl.create_default_context(cafile=str(ca))
+    ctx.check_hostname = False            # the chain is still verified; the SAN check is in wait_tls
+    return ctx
 
 
 def chart_node(chart: Rendered) -> tuple[list[str], dict[str, Any]]:
@@ -130,7 +182,10 @@ def in_netns_get(net: NodeAndPod, netns: str, url: str) -> tuple[int, str]:
 
 def test_chart_node_serves_the_role_through_the_link_local_agent(world: BrokerWorld, tmp_path: Path) -> None:
     world.cluster(CLUSTER)
-    chart = render(f"clusterName={CLUSTER}", f"region={world.server.region}")
+    chart = render(f"clusterName={CLUSTER}", f"region={world.server.region}",
+                   "tokenValidation.mode=issuer", f"tokenValidation.issuer={world.issuer(CLUSTER)}",
+                   "tokenValidation.jwksConfigMap=cluster-jwks", f"broker.stsEndpoint={world.tls_url}",
+                   f"broker.eksEndpoint={world.tls_url}", "broker.caBundleConfigMap=aws-ca")
     tls = tls_files(chart, tmp_path)
     init, agent = chart_node(chart)
     role_arn = world.role("chart-node-reader", policy=S3_LIST)
@@ -150,7 +205,8 @@ def test_chart_node_serves_the_role_through_the_link_local_agent(world: BrokerWo
     probe = agent["readinessProbe"]["httpGet"]
     probe_url = f"http://{probe['host']}:{args_value(args, '--probe-port')}{probe['path']}"
 
-    with https_broker(world, tls) as broker, node_with_chart_init(init) as net:
+    with chart_broker(world, chart, tmp_path / "broker-pod", tls["ca.crt"]) as broker, \
+            node_with_chart_init(init) as net:
         net.bridge(net.node, 443, broker.port)
         log_path = tmp_path / "agent.log"
         with open(log_path, "ab") as log:

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JS_STAMP := js/node_modules/.installed
 
-.PHONY: venv demo test lint typecheck unit bench clean browser
+.PHONY: venv demo test lint typecheck unit bench clean browser manifests
 
 venv: $(STAMP)
 
@@ -42,6 +42,10 @@ test: lint $(JS_STAMP) browser
 
 bench: venv
 	$(BIN)/python bench/run_all.py
+
+# deploy/manifests/podid.yaml from the Helm chart (tests/deploy checks it is current).
+manifests: venv
+	$(BIN)/python scripts/render_manifests.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

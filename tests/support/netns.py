@@ -26,7 +26,7 @@ import socket
 import subprocess
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 CLONE_NEWNET = 0x40000000
@@ -172,8 +172,11 @@ def _link_local_interface(netns: str) -> None:
 
 
 @contextlib.contextmanager
-def node_and_pod() -> Iterator[NodeAndPod]:
-    """Make the node and pod namespaces (see the module docstring); delete them afterwards."""
+def node_and_pod(link_setup: Callable[[str], None] | None = None) -> Iterator[NodeAndPod]:
+    """Make the node and pod namespaces (see the module docstring); delete them afterwards.
+
+    ``link_setup(node_netns)``, when given, makes ``pod-id-link0`` and its two addresses instead
+    (e.g. the Helm chart's init script)."""
     tag = uuid.uuid4().hex[:6]
     world = NodeAndPod(f"podid-node-{tag}", f"podid-pod-{tag}")
     veth_node, veth_pod = f"pidn{tag}", f"pidp{tag}"
@@ -181,10 +184,13 @@ def node_and_pod() -> Iterator[NodeAndPod]:
         for ns in (world.node, world.pod):
             _ip("netns", "add", ns)
             _ip("link", "set", "lo", "up", netns=ns)
-        _link_local_interface(world.node)
-        _ip("addr", "add", f"{AGENT_V4}/32", "dev", "pod-id-link0", netns=world.node)
-        _ip("addr", "add", f"{AGENT_V6}/128", "dev", "pod-id-link0", "nodad", netns=world.node)
-        _ip("link", "set", "pod-id-link0", "up", netns=world.node)
+        if link_setup is not None:
+            link_setup(world.node)
+        else:
+            _link_local_interface(world.node)
+            _ip("addr", "add", f"{AGENT_V4}/32", "dev", "pod-id-link0", netns=world.node)
+            _ip("addr", "add", f"{AGENT_V6}/128", "dev", "pod-id-link0", "nodad", netns=world.node)
+            _ip("link", "set", "pod-id-link0", "up", netns=world.node)
         _ip("link", "add", veth_node, "netns", world.node, "type", "veth", "peer", "name", veth_pod,
             "netns", world.pod)
         for ns, dev, v4, v6 in ((world.node, veth_node, "10.213.0.1/30", "fd00:213::1/64"),

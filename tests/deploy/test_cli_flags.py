@@ -20,12 +20,12 @@ VARIANTS = {
     "endpoints": ("broker.stsEndpoint=https://sts.example:4566", "broker.eksEndpoint=https://eks.example:4566",
                   "broker.caBundleConfigMap=aws-ca", "webhook.awsDefaultRegion=eu-west-1",
                   "webhook.stsRegionalEndpoint=true"),
-    "crd": ("associations.source=crd",),
+    "crd": ("associations.source=crd",
+        "clusterArn=arn:aws:eks:us-east-1:111122223333:cluster/my-cluster"),
     "no-agent": ("agent.enabled=false",),
 }
-# Flags the chart renders for a feature the CLI does not have yet (the PodIdentityAssociation CRD as
-# the association source). Remove a flag here once `podid broker`/`podid webhook` accept it.
-PLANNED_FLAGS = {"--association-source"}
+# Flags the chart renders that the CLI does not have yet (none: every flag must parse).
+PLANNED_FLAGS: set[str] = set()
 
 
 def podid_commands() -> dict[str, Any]:

@@ -25,13 +25,15 @@ from support.kubectl import require_kubectl
 from support.server import PodidServer, start_podid
 
 VALIDATED_KINDS = {"Namespace", "ServiceAccount", "Secret", "ConfigMap", "DaemonSet", "Deployment",
-                   "MutatingWebhookConfiguration"}
-NOT_SERVED_YET = {"Service", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
-                  "CustomResourceDefinition", "Certificate", "Issuer"}
+                   "MutatingWebhookConfiguration", "Service", "ClusterRole", "ClusterRoleBinding", "Role",
+                   "RoleBinding", "CustomResourceDefinition"}
+#: cert-manager's kinds exist only where cert-manager's own CRDs are installed
+NOT_SERVED_YET = {"Certificate", "Issuer"}
 VARIANTS = {
     "default": (),
     "cert-manager": ("certManager.enabled=true",),
-    "crd-associations": ("associations.source=crd",),
+    "crd-associations": ("associations.source=crd",
+        "clusterArn=arn:aws:eks:us-east-1:111122223333:cluster/my-cluster"),
     "issuer": ("tokenValidation.mode=issuer", "tokenValidation.issuer=https://oidc.example.com/id/ABC",
                "tokenValidation.jwksConfigMap=cluster-jwks", "broker.caBundleConfigMap=aws-ca"),
 }

@@ -63,7 +63,7 @@ def definition() -> dict[str, Any]:
             "group": GROUP,
             "scope": "Namespaced",
             "names": {"kind": KIND, "listKind": f"{KIND}List", "plural": PLURAL,
-                      "singular": "podidentityassociation", "shortNames": ["pia"]},
+                      "singular": "podidentityassociation", "shortNames": ["pia"], "categories": ["podid"]},
             "versions": [{
                 "name": VERSION, "served": True, "storage": True,
                 "subresources": {"status": {}},

@@ -25,6 +25,8 @@ _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 
 # Resources whose names must be DNS-1123 labels rather than subdomains.
 LABEL_NAMED = frozenset({"namespaces"})
+# RBAC objects are named by path segments (``system:auth-delegator``), as ValidateRBACName does.
+PATH_SEGMENT_NAMED = frozenset({"roles", "rolebindings", "clusterroles", "clusterrolebindings"})
 
 
 def validate_name(resource: str, name: Any, path: str = "metadata.name") -> list[Cause]:
@@ -32,6 +34,13 @@ def validate_name(resource: str, name: Any, path: str = "metadata.name") -> list
         return [required(path)]
     if not isinstance(name, str):
         return [invalid_value(path, name, "must be a string")]
+    if resource in PATH_SEGMENT_NAMED:
+        if name in (".", ".."):
+            return [invalid_value(path, name, f"may not be '{name}'")]
+        for bad in ("/", "%"):
+            if bad in name:
+                return [invalid_value(path, name, f"may not contain '{bad}'")]
+        return []
     if resource in LABEL_NAMED:
         if len(name) > 63:
             return [invalid_value(path, name, "must be no more than 63 characters")]

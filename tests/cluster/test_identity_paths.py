@@ -8,7 +8,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import BUCKET, CLUSTER, LAB, NS, Lab
+from support.lab import BUCKET, CLUSTER, LAB, NS, Lab
+
 from .test_seeds_lab import TOKEN_PATH
 
 WEB_IDENTITY_TOKEN = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"

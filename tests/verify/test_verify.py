@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from junitparser import Failure, JUnitXml, Skipped
-from tests.cluster.conftest import BUCKET, CLUSTER, LAB, NS, Lab
 
+from support.lab import BUCKET, CLUSTER, LAB, NS, Lab
 from verify.conftest import NODE_ROLE, checks, seed_target, verify, verify_json
 
 S3_READ_ALL = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"

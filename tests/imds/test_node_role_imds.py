@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from support.kubectl import require_kubectl
-from support.lab import BUCKET, LAB, NS, Lab, start_lab
+from support.lab import BUCKET, LAB, Lab, start_lab
 
 NODE_ROLE = "lab-node"
 S3_READ_ALL = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
@@ -84,8 +84,7 @@ def test_pod_identity_wins_over_the_node_role(node_lab: Lab) -> None:
                 f"file://{LAB / 's3-reader-policy.json'}")
     node_lab.role("pod-reader", LAB / "pod-identity-trust.json",
                   f"arn:aws:iam::{node_lab.account}:policy/reader")
-    node_lab.ok(f"aws eks create-pod-identity-association --cluster-name lab --namespace {NS} "
-                f"--service-account s3-reader --role-arn arn:aws:iam::{node_lab.account}:role/pod-reader")
+    node_lab.associate("s3-reader", "pod-reader")
     node_lab.pod("scoped", "s3-reader")
     who = node_lab.exec("scoped", "aws sts get-caller-identity --query Arn --output text")
     assert who.returncode == 0 and ":assumed-role/pod-reader/eks-lab-scoped-" in who.stdout, who.stderr

@@ -19,11 +19,6 @@ def _sa(lab: Lab, name: str, annotations: dict[str, str] | None = None) -> None:
     lab.ok(f"echo '{json.dumps(manifest)}' | kubectl apply -f -")
 
 
-def _associate(lab: Lab, sa: str, role: str) -> None:
-    lab.ok(f"aws eks create-pod-identity-association --cluster-name {CLUSTER} --namespace {NS} "
-           f"--service-account {sa} --role-arn arn:aws:iam::{lab.account}:role/{role}")
-
-
 def test_seed_lab_passes_all_eight_checks(lab: Lab) -> None:
     code, report = verify_json(lab, *seed_target(), "--verbose")
     got = checks(report)
@@ -82,7 +77,7 @@ def test_s3_star_policy_fails_policy_scope(lab: Lab) -> None:
            f"file://{LAB / 'overbroad-policy.json'}")
     lab.role("broad", LAB / "pod-identity-trust.json", f"arn:aws:iam::{lab.account}:policy/broad")
     _sa(lab, "broad")
-    _associate(lab, "broad", "broad")
+    lab.associate("broad", "broad")
     code, report = verify_json(lab, *seed_target("broad"))
     got = checks(report)
     assert code == 1
@@ -101,7 +96,7 @@ def test_trust_without_tag_session_fails_association(lab: Lab) -> None:
                                                      "Principal": {"Service": "pods.eks.amazonaws.com"}}]}
     lab.role("notag", trust, f"arn:aws:iam::{lab.account}:policy/s3-reader")
     _sa(lab, "notag")
-    _associate(lab, "notag", "notag")
+    lab.associate("notag", "notag")
     code, report = verify_json(lab, *seed_target("notag"))
     got = checks(report)
     assert code == 1
@@ -134,7 +129,7 @@ def test_irsa_trust_with_star_sub_fails_association(lab: Lab) -> None:
 def test_association_after_the_pod_needs_a_restart(lab: Lab) -> None:
     _sa(lab, "late")
     lab.pod("late-app", "late")
-    _associate(lab, "late", "s3-reader")
+    lab.associate("late", "s3-reader")
     code, report = verify_json(lab, *seed_target("late"), "--no-probes")
     got = checks(report)
     assert code == 1

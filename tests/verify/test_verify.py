@@ -157,14 +157,17 @@ def test_default_sa_on_an_over_broad_node_role_fails(lab: Lab) -> None:
 
 
 def test_all_covers_every_association_and_irsa_service_account(lab: Lab) -> None:
+    # an IRSA service account of this test's own (not one an earlier test may have left)
+    arn = lab.role("all-irsa", LAB / "pod-identity-trust.json")
+    _sa(lab, "all-irsa", {"eks.amazonaws.com/role-arn": arn})
     code, report = verify_json(lab, "--all", "--no-probes")
     names = [(w["namespace"], w["serviceAccount"], w["mode"]) for w in report["workloads"]]
     assert ("lab", "s3-reader", "pod-identity") in names
     assert len(names) == len(set(names))
     by_name = {w["serviceAccount"]: w for w in report["workloads"]}
     assert {c["id"]: c["status"] for c in by_name["s3-reader"]["checks"]}["policy-scope"] == "pass"
-    if "irsa-any" in by_name:
-        assert by_name["irsa-any"]["mode"] == "irsa"
+    assert by_name["all-irsa"]["mode"] == "irsa"
+    assert ("lab", "all-irsa", "irsa") in names
 
 
 def test_bad_input_exits_2(lab: Lab) -> None:

@@ -176,6 +176,14 @@ def test_role_trusting_only_the_eks_service_is_access_denied(world: BrokerWorld)
         assert world.broker_arn in message and "sts:AssumeRole" in message
 
 
+def _trust_with_external_id(principal_arn: str, external_id: str) -> str:
+    """A target role's trust: PRINCIPAL_ARN may assume and tag it with EXTERNAL_ID."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": principal_arn},
+        "Action": ["sts:AssumeRole", "sts:TagSession"],
+        "Condition": {"StringEquals": {"sts:ExternalId": external_id}}}]})
+
+
 def test_target_role_is_chained_with_the_external_id(world: BrokerWorld) -> None:
     cluster = world.cluster("rc-chain")
     first_arn = world.role(
@@ -193,19 +201,7 @@ def test_target_role_is_chained_with_the_external_id(world: BrokerWorld) -> None
     iam = world.server.client("iam")
     iam.update_assume_role_policy(
         RoleName="rc-chain-target",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"AWS": first_arn},
-                        "Action": ["sts:AssumeRole", "sts:TagSession"],
-                        "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
-                    }
-                ],
-            }
-        ),
+        PolicyDocument=_trust_with_external_id(first_arn, external_id),
     )
     pod = world.pod(cluster, "p", sa="app")
     with world.start_broker(cluster) as broker:
@@ -223,19 +219,7 @@ def test_target_role_is_chained_with_the_external_id(world: BrokerWorld) -> None
         # a wrong external id in the target's trust: the second hop is denied, fail closed
         iam.update_assume_role_policy(
             RoleName="rc-chain-target",
-            PolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"AWS": first_arn},
-                            "Action": ["sts:AssumeRole", "sts:TagSession"],
-                            "Condition": {"StringEquals": {"sts:ExternalId": "someone-else"}},
-                        }
-                    ],
-                }
-            ),
+            PolicyDocument=_trust_with_external_id(first_arn, "someone-else"),
         )
         with pytest.raises(ClientError) as exc:
             _eks_auth(broker.url).assume_role_for_pod_identity(clusterName=cluster, token=pod.token)

@@ -8,7 +8,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import BUCKET, CLUSTER, LAB, NS, Lab
+from support.lab import BUCKET, CLUSTER, LAB, NS, Lab
+
 from .test_seeds_lab import TOKEN_PATH
 
 WEB_IDENTITY_TOKEN = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
@@ -62,8 +63,7 @@ def test_both_identities_web_identity_wins(lab: Lab) -> None:
              f"arn:aws:iam::{lab.account}:policy/s3-reader")
     lab.ok(f"kubectl -n {NS} create sa both-sa")
     lab.ok(f"kubectl -n {NS} annotate sa both-sa eks.amazonaws.com/role-arn={irsa}")
-    lab.ok(f"aws eks create-pod-identity-association --cluster-name {CLUSTER} --namespace {NS} "
-           f"--service-account both-sa --role-arn arn:aws:iam::{lab.account}:role/both-pod-identity")
+    lab.associate("both-sa", "both-pod-identity")
     lab.pod("both-test", "both-sa")
     pod = lab.kubectl_json("-n", NS, "get", "pod", "both-test")
     names = {e["name"] for e in pod["spec"]["containers"][0]["env"]}
@@ -77,8 +77,7 @@ def test_association_after_the_pod(lab: Lab) -> None:
     lab.role("late-role", LAB / "pod-identity-trust.json", f"arn:aws:iam::{lab.account}:policy/s3-reader")
     lab.ok(f"kubectl -n {NS} create sa late-sa")
     lab.pod("late-test", "late-sa")
-    lab.ok(f"aws eks create-pod-identity-association --cluster-name {CLUSTER} --namespace {NS} "
-           f"--service-account late-sa --role-arn arn:aws:iam::{lab.account}:role/late-role")
+    lab.associate("late-sa", "late-role")
     lab.wait_for(f"kubectl -n {NS} get events --field-selector involvedObject.name=late-test,"
                  "reason=PodIdentityAssociationAfterPod -o jsonpath='{.items[0].type}'", "Warning")
     described = lab.ok(f"kubectl -n {NS} describe pod late-test")

@@ -9,23 +9,18 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from support.server import start_podid
+from support.lab import BUCKET, LAB, NS, Lab, start_lab
 
-from .conftest import BUCKET, LAB, NS, Lab
 from .test_identity_paths import _irsa_role
 
 
 @pytest.fixture(scope="module")
 def tls_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    with start_podid(tmp_path_factory.mktemp("issuer-tls") / "state",
-                     extra_args=["--cluster", "lab", "--kube-port", "0", "--issuer-tls"]) as srv:
-        srv.env["HOME"] = str(tmp_path_factory.mktemp("home"))
-        lab = Lab(srv, srv.account_id)
+    with start_lab(tmp_path_factory, "issuer-tls", extra_args=["--issuer-tls"]) as lab:
         lab.ok("aws iam create-policy --policy-name s3-reader --policy-document "
                f"file://{LAB / 's3-reader-policy.json'}")
-        lab.ok(f"aws s3 mb s3://{BUCKET}")
-        lab.ok(f"printf 'x' | aws s3 cp - s3://{BUCKET}/allowed/a.txt")
-        lab.ok(f"kubectl apply -f {LAB / 's3-reader-sa.yaml'}")
+        lab.bucket([("allowed/a.txt", "x")])
+        lab.service_account()
         yield lab
 
 

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from .conftest import BUCKET, CLUSTER, NS, ROOT, Lab
+from support.lab import BUCKET, CLUSTER, NS, ROOT, Lab
+
 from .test_identity_paths import _irsa_role
 
 JS = ROOT / "js"

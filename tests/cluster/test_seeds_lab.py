@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from .conftest import BUCKET, CLUSTER, NS, Lab
+from support.lab import BUCKET, CLUSTER, NS, Lab
 
 POD_IDENTITY_URI = "http://169.254.170.23/v1/credentials"
 TOKEN_PATH = "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token"

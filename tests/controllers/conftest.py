@@ -1,4 +1,5 @@
-"""One `podid up --cluster lab` for the workload-controller tests (real kubectl, aws CLI)."""
+"""One `podid up --cluster lab` for the workload-controller tests (real kubectl, aws CLI): the add-on,
+the s3-reader role (no policy), ServiceAccount lab/s3-reader and its association."""
 
 from __future__ import annotations
 
@@ -6,21 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from cluster.conftest import CLUSTER, LAB, Lab
-from support.kubectl import require_kubectl
-from support.server import start_podid
+from support.lab import Lab, start_lab
 
 
 @pytest.fixture(scope="package")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    require_kubectl()
-    with start_podid(tmp_path_factory.mktemp("controllers") / "state",
-                     extra_args=["--cluster", CLUSTER, "--kube-port", "0"]) as srv:
-        srv.env["HOME"] = str(tmp_path_factory.mktemp("home"))
-        world = Lab(srv, srv.account_id)
-        world.ok(f"aws eks create-addon --cluster-name {CLUSTER} --addon-name eks-pod-identity-agent")
-        world.role("s3-reader", LAB / "pod-identity-trust.json")
-        world.ok(f"kubectl apply -f {LAB / 's3-reader-sa.yaml'}")
-        world.ok(f"aws eks create-pod-identity-association --cluster-name {CLUSTER} --namespace lab "
-                 f"--service-account s3-reader --role-arn arn:aws:iam::{srv.account_id}:role/s3-reader")
+    with start_lab(tmp_path_factory, "controllers") as world:
+        world.addon()
+        world.s3_reader_role(with_policy=False)
+        world.service_account()
+        world.associate()
         yield world

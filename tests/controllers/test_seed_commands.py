@@ -6,7 +6,7 @@ import json
 
 import yaml
 
-from cluster.conftest import Lab
+from support.lab import Lab
 
 NS = "lab"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from cluster.conftest import CLUSTER, Lab
+from support.lab import CLUSTER, Lab
 
 NS = "lab"
 WHO_AM_I = ["aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text"]

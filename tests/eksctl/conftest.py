@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from support.kubectl import require_kubectl
-from support.server import PODID, PodidServer, start_podid
+from support.lab import UserShell
+from support.server import PODID, start_podid
 
 CLUSTER = "lab"
 S3_READ = {"Version": "2012-10-17", "Statement": [
@@ -22,24 +23,11 @@ S3_READ = {"Version": "2012-10-17", "Statement": [
 
 
 @dataclass
-class Shell:
-    srv: PodidServer
-
-    def sh(self, command: str, *, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        env_file = shlex.quote(str(self.srv.state_dir / "env"))
-        return subprocess.run(["bash", "-c", f"source {env_file} && {command}"], env=self.srv.env,
-                              capture_output=True, text=True, timeout=timeout)
-
-    def ok(self, command: str, *, timeout: float = 120) -> str:
-        done = self.sh(command, timeout=timeout)
-        assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
-        return done.stdout
+class Shell(UserShell):
+    """The user's shell (support.lab) with `podid eksctl`, policies and pods of the aws CLI image."""
 
     def eksctl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return self.sh(f"{PODID} eksctl " + " ".join(map(shlex.quote, args)))
-
-    def kubectl_json(self, *args: str) -> Any:
-        return json.loads(self.ok("kubectl " + " ".join(map(shlex.quote, args)) + " -o json"))
 
     def policy(self, name: str, doc: dict[str, Any] = S3_READ) -> str:
         return self.ok(f"aws iam create-policy --policy-name {name} --policy-document "

@@ -94,7 +94,9 @@ def test_audit_events(podid_server: PodidServer) -> None:
 
 
 def test_audit_tail(podid_server: PodidServer) -> None:
-    podid_server.client("sts").get_caller_identity()
+    sts = podid_server.client("sts")
+    sts.get_caller_identity()    # two events of its own: -n 2 must not rely on earlier tests' calls
+    sts.get_caller_identity()
     result = _podid("audit", "tail", "--state", str(podid_server.state_dir), "-n", "1")
     assert result.returncode == 0, result.stderr
     assert "sts:GetCallerIdentity" in result.stdout and len(result.stdout.splitlines()) == 1

@@ -21,7 +21,10 @@ def test_policy_versions(iam: Any, server: Any) -> None:
     assert got["Description"] == "reads" and got["PolicyId"] == pol["PolicyId"]
     v1 = iam.get_policy_version(PolicyArn=arn, VersionId="v1")["PolicyVersion"]
     assert v1["Document"] == S3_READER and v1["IsDefaultVersion"] and v1["VersionId"] == "v1"
-    assert [p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"]] == [arn]
+    # the module's server is shared: other tests' policies may be listed too, none under /app/
+    local = [p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"]]
+    assert arn in local
+    assert [p["Arn"] for p in iam.list_policies(Scope="Local", PathPrefix="/app/")["Policies"]] == [arn]
 
     for i in range(2, 6):
         v = iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc(S3_READER), SetAsDefault=(i == 4))

@@ -8,14 +8,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.cluster.conftest import BUCKET, LAB, NS, Lab
 
 from support.kubectl import require_kubectl
-from support.server import start_podid
+from support.lab import BUCKET, LAB, Lab, start_lab
 
 NODE_ROLE = "lab-node"
-EC2_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"Service": "ec2.amazonaws.com"}}]}
 S3_READ_ALL = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 
 
@@ -27,16 +24,11 @@ def _kubectl_required() -> None:
 
 @pytest.fixture(scope="module")
 def node_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    state = tmp_path_factory.mktemp("imds-lab") / "state"
-    with start_podid(state, extra_args=["--cluster", "lab", "--kube-port", "0",
-                                        "--node-role", NODE_ROLE]) as srv:
-        srv.env["HOME"] = str(tmp_path_factory.mktemp("home"))
-        lab = Lab(srv, srv.account_id)
-        lab.role(NODE_ROLE, EC2_TRUST, S3_READ_ALL)    # the over-broad node role of the seeds' warning
-        lab.ok("aws eks create-addon --cluster-name lab --addon-name eks-pod-identity-agent")
-        lab.ok(f"aws s3 mb s3://{BUCKET}")
-        lab.ok(f"printf 'secret' | aws s3 cp - s3://{BUCKET}/blocked/secret.txt")
-        lab.ok(f"kubectl apply -f {LAB / 's3-reader-sa.yaml'}")
+    # the over-broad node role of the seeds' warning
+    with start_lab(tmp_path_factory, "imds-lab", node_role=NODE_ROLE, node_policy_arn=S3_READ_ALL) as lab:
+        lab.addon()
+        lab.bucket([("blocked/secret.txt", "secret")])
+        lab.service_account()
         yield lab
 
 
@@ -92,8 +84,7 @@ def test_pod_identity_wins_over_the_node_role(node_lab: Lab) -> None:
                 f"file://{LAB / 's3-reader-policy.json'}")
     node_lab.role("pod-reader", LAB / "pod-identity-trust.json",
                   f"arn:aws:iam::{node_lab.account}:policy/reader")
-    node_lab.ok(f"aws eks create-pod-identity-association --cluster-name lab --namespace {NS} "
-                f"--service-account s3-reader --role-arn arn:aws:iam::{node_lab.account}:role/pod-reader")
+    node_lab.associate("s3-reader", "pod-reader")
     node_lab.pod("scoped", "s3-reader")
     who = node_lab.exec("scoped", "aws sts get-caller-identity --query Arn --output text")
     assert who.returncode == 0 and ":assumed-role/pod-reader/eks-lab-scoped-" in who.stdout, who.stderr

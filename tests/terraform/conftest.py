@@ -3,15 +3,14 @@ each test runs its own module through apply -> plan -> destroy and leaves the se
 
 from __future__ import annotations
 
-import shlex
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from support.kubectl import require_kubectl
+from support.lab import UserShell
 from support.server import PodidServer, start_podid
 from support.terraform import Terraform, require_terraform
 
@@ -37,11 +36,7 @@ def tf_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PodidServer]
 
 def sh(srv: PodidServer, command: str, *, timeout: float = 120) -> str:
     """``source STATE/env && COMMAND`` in bash (the user's shell); fails the test on non-zero exit."""
-    env_file = shlex.quote(str(srv.state_dir / "env"))
-    done = subprocess.run(["bash", "-c", f"source {env_file} && {command}"], env=srv.env,
-                          capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
-    return done.stdout
+    return UserShell(srv).ok(command, timeout=timeout)
 
 
 def module(tmp_path: Path, srv: PodidServer, name: str) -> Terraform:

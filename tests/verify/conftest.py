@@ -11,35 +11,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.cluster.conftest import BUCKET, CLUSTER, LAB, NS, Lab
 
-from support.kubectl import require_kubectl
-from support.server import start_podid
+from support.lab import BUCKET, NS, Lab, seed_lab
 
 NODE_ROLE = "lab-node"
-EC2_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"Service": "ec2.amazonaws.com"}}]}
 
 
 @pytest.fixture(scope="package")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    require_kubectl()
-    with start_podid(tmp_path_factory.mktemp("verify") / "state",
-                     extra_args=["--cluster", CLUSTER, "--kube-port", "0", "--node-role", NODE_ROLE]) as srv:
-        srv.env["HOME"] = str(tmp_path_factory.mktemp("home"))
-        world = Lab(srv, srv.account_id)
-        world.role(NODE_ROLE, EC2_TRUST)
-        world.ok(f"aws eks create-addon --cluster-name {CLUSTER} --addon-name eks-pod-identity-agent")
-        world.ok(f"aws iam create-policy --policy-name s3-reader --policy-document "
-                 f"file://{LAB / 's3-reader-policy.json'}")
-        world.role("s3-reader", LAB / "pod-identity-trust.json",
-                   f"arn:aws:iam::{srv.account_id}:policy/s3-reader")
-        world.ok(f"aws s3 mb s3://{BUCKET}")
-        world.ok(f"printf 'quarterly numbers' | aws s3 cp - s3://{BUCKET}/allowed/report.txt")
-        world.ok(f"printf 'not for you' | aws s3 cp - s3://{BUCKET}/blocked/secret.txt")
-        world.ok(f"kubectl apply -f {LAB / 's3-reader-sa.yaml'}")
-        world.ok(f"aws eks create-pod-identity-association --cluster-name {CLUSTER} --namespace {NS} "
-                 f"--service-account s3-reader --role-arn arn:aws:iam::{srv.account_id}:role/s3-reader")
+    with seed_lab(tmp_path_factory, "verify", node_role=NODE_ROLE) as world:
         yield world
 
 

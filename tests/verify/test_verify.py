@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from junitparser import Failure, JUnitXml, Skipped
-from tests.cluster.conftest import BUCKET, CLUSTER, LAB, NS, Lab
 
+from support.lab import BUCKET, CLUSTER, LAB, NS, Lab
 from verify.conftest import NODE_ROLE, checks, seed_target, verify, verify_json
 
 S3_READ_ALL = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
@@ -17,11 +17,6 @@ def _sa(lab: Lab, name: str, annotations: dict[str, str] | None = None) -> None:
     manifest = {"apiVersion": "v1", "kind": "ServiceAccount",
                 "metadata": {"name": name, "namespace": NS, "annotations": annotations or {}}}
     lab.ok(f"echo '{json.dumps(manifest)}' | kubectl apply -f -")
-
-
-def _associate(lab: Lab, sa: str, role: str) -> None:
-    lab.ok(f"aws eks create-pod-identity-association --cluster-name {CLUSTER} --namespace {NS} "
-           f"--service-account {sa} --role-arn arn:aws:iam::{lab.account}:role/{role}")
 
 
 def test_seed_lab_passes_all_eight_checks(lab: Lab) -> None:
@@ -82,7 +77,7 @@ def test_s3_star_policy_fails_policy_scope(lab: Lab) -> None:
            f"file://{LAB / 'overbroad-policy.json'}")
     lab.role("broad", LAB / "pod-identity-trust.json", f"arn:aws:iam::{lab.account}:policy/broad")
     _sa(lab, "broad")
-    _associate(lab, "broad", "broad")
+    lab.associate("broad", "broad")
     code, report = verify_json(lab, *seed_target("broad"))
     got = checks(report)
     assert code == 1
@@ -101,7 +96,7 @@ def test_trust_without_tag_session_fails_association(lab: Lab) -> None:
                                                      "Principal": {"Service": "pods.eks.amazonaws.com"}}]}
     lab.role("notag", trust, f"arn:aws:iam::{lab.account}:policy/s3-reader")
     _sa(lab, "notag")
-    _associate(lab, "notag", "notag")
+    lab.associate("notag", "notag")
     code, report = verify_json(lab, *seed_target("notag"))
     got = checks(report)
     assert code == 1
@@ -134,7 +129,7 @@ def test_irsa_trust_with_star_sub_fails_association(lab: Lab) -> None:
 def test_association_after_the_pod_needs_a_restart(lab: Lab) -> None:
     _sa(lab, "late")
     lab.pod("late-app", "late")
-    _associate(lab, "late", "s3-reader")
+    lab.associate("late", "s3-reader")
     code, report = verify_json(lab, *seed_target("late"), "--no-probes")
     got = checks(report)
     assert code == 1
@@ -162,14 +157,17 @@ def test_default_sa_on_an_over_broad_node_role_fails(lab: Lab) -> None:
 
 
 def test_all_covers_every_association_and_irsa_service_account(lab: Lab) -> None:
+    # an IRSA service account of this test's own (not one an earlier test may have left)
+    arn = lab.role("all-irsa", LAB / "pod-identity-trust.json")
+    _sa(lab, "all-irsa", {"eks.amazonaws.com/role-arn": arn})
     code, report = verify_json(lab, "--all", "--no-probes")
     names = [(w["namespace"], w["serviceAccount"], w["mode"]) for w in report["workloads"]]
     assert ("lab", "s3-reader", "pod-identity") in names
     assert len(names) == len(set(names))
     by_name = {w["serviceAccount"]: w for w in report["workloads"]}
     assert {c["id"]: c["status"] for c in by_name["s3-reader"]["checks"]}["policy-scope"] == "pass"
-    if "irsa-any" in by_name:
-        assert by_name["irsa-any"]["mode"] == "irsa"
+    assert by_name["all-irsa"]["mode"] == "irsa"
+    assert ("lab", "all-irsa", "irsa") in names
 
 
 def test_bad_input_exits_2(lab: Lab) -> None:

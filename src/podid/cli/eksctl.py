@@ -30,10 +30,20 @@ Region = Annotated[str | None, typer.Option("--region", "-r", help="AWS region")
 Output = Annotated[str, typer.Option("--output", "-o",
         help="specifies the output format (valid option: table, json, yaml)")]
 Approve = Annotated[bool, typer.Option("--approve", help="Apply the changes")]
+SaNamespace = Annotated[str, typer.Option("--namespace", help="Namespace the service account belongs to")]
+ServiceAccountName = Annotated[str, typer.Option("--service-account-name",
+        help="Name of the service account")]
+RoleName = Annotated[str, typer.Option("--role-name", help="Set a custom name for the created role")]
+# --name/--namespace of iamserviceaccount and --name of addon keep eksctl's per-command help inline.
 
 
 def _key(key: str) -> Callable[[dict[str, object]], object]:
     return lambda item: item[key]
+
+
+def _arns(values: list[str] | None) -> list[str]:
+    """Repeated and comma-separated ARN options, as eksctl takes them."""
+    return [a for arg in values or [] for a in arg.split(",") if a]
 
 
 def _run(action: Callable[[], None]) -> None:
@@ -55,8 +65,7 @@ def create_iamserviceaccount(
         help="namespace where to create the iamserviceaccount")] = "default",
     attach_policy_arn: Annotated[list[str] | None, typer.Option("--attach-policy-arn",
         help="ARN of the policy where to create the iamserviceaccount")] = None,
-    role_name: Annotated[str, typer.Option("--role-name",
-        help="Set a custom name for the created role")] = "",
+    role_name: RoleName = "",
     role_only: Annotated[bool, typer.Option("--role-only",
         help="disable service account creation, only the role will be created")] = False,
     override: Annotated[bool, typer.Option("--override-existing-serviceaccounts",
@@ -65,7 +74,7 @@ def create_iamserviceaccount(
     region: Region = None,
 ) -> None:
     """Create an iamserviceaccount - AWS IAM role bound to a Kubernetes service account."""
-    arns = [a for arg in attach_policy_arn or [] for a in arg.split(",") if a]
+    arns = _arns(attach_policy_arn)
     spec = irsa.IrsaSpec(namespace, name, arns, role_name or None, role_only, override)
     _run(lambda: irsa.create(Ctl(cluster, region), spec, approve))
 
@@ -102,20 +111,17 @@ def delete_iamserviceaccount(
 @create.command("podidentityassociation")
 def create_podidentityassociation(
     cluster: Cluster = "",
-    namespace: Annotated[str, typer.Option("--namespace",
-        help="Namespace the service account belongs to")] = "",
-    service_account: Annotated[str, typer.Option("--service-account-name",
-        help="Name of the service account")] = "",
+    namespace: SaNamespace = "",
+    service_account: ServiceAccountName = "",
     role_arn: Annotated[str, typer.Option("--role-arn",
         help="ARN of the IAM role to be associated with the service account")] = "",
-    role_name: Annotated[str, typer.Option("--role-name",
-        help="Set a custom name for the created role")] = "",
+    role_name: RoleName = "",
     policy_arns: Annotated[list[str] | None, typer.Option("--permission-policy-arns",
         help="List of ARNs of the IAM permission policies to attach")] = None,
     region: Region = None,
 ) -> None:
     """Create a pod identity association."""
-    arns = tuple(a for arg in policy_arns or [] for a in arg.split(",") if a)
+    arns = tuple(_arns(policy_arns))
     spec = pia.PiaSpec(namespace, service_account, role_arn, role_name, arns)
     _run(lambda: pia.create(Ctl(cluster, region), spec))
 
@@ -123,10 +129,8 @@ def create_podidentityassociation(
 @get.command("podidentityassociation")
 def get_podidentityassociation(
     cluster: Cluster = "",
-    namespace: Annotated[str, typer.Option("--namespace",
-        help="Namespace the service account belongs to")] = "",
-    service_account: Annotated[str, typer.Option("--service-account-name",
-        help="Name of the service account")] = "",
+    namespace: SaNamespace = "",
+    service_account: ServiceAccountName = "",
     out: Output = "table",
     region: Region = None,
 ) -> None:
@@ -142,10 +146,8 @@ def get_podidentityassociation(
 @delete.command("podidentityassociation")
 def delete_podidentityassociation(
     cluster: Cluster = "",
-    namespace: Annotated[str, typer.Option("--namespace",
-        help="Namespace the service account belongs to")] = "",
-    service_account: Annotated[str, typer.Option("--service-account-name",
-        help="Name of the service account")] = "",
+    namespace: SaNamespace = "",
+    service_account: ServiceAccountName = "",
     region: Region = None,
 ) -> None:
     """Delete a pod identity association."""

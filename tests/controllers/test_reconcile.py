@@ -9,8 +9,8 @@ from sqlalchemy import create_engine
 from podid.controllers import Controllers
 from podid.k8s import errors
 from podid.k8s.protobuf import MAGIC, decode
-from podid.k8s.registry import PODS, Cluster, WriteOptions
-from podid.k8s.resources import find
+from podid.k8s.registry import Cluster, WriteOptions
+from podid.k8s.resources import PODS, find
 from podid.k8s.sqlstore import SqlObjectStore, create_tables
 
 DEPLOY = find("apps", "v1", "deployments")

@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 from cryptography import x509
 
-from support.helm import CHART, Rendered, container, helm, render, render_error
+from support.helm import CHART, CRD_ASSOCIATIONS, Rendered, container, helm, render, render_error
 
 VARIANTS = {
     "default": (),
     "cert-manager": ("certManager.enabled=true",),
-    "crd-associations": ("associations.source=crd",
-        "clusterArn=arn:aws:eks:us-east-1:111122223333:cluster/my-cluster"),
+    "crd-associations": CRD_ASSOCIATIONS,
     "issuer": ("tokenValidation.mode=issuer", "tokenValidation.issuer=https://oidc.example.com/id/ABC",
                "tokenValidation.jwksConfigMap=cluster-jwks"),
     "fail-closed": ("webhook.failurePolicy=Fail",),
@@ -261,8 +260,7 @@ def test_issuer_mode_reads_the_jwks_and_needs_no_token_review() -> None:
 
 
 def test_crd_associations_grant_read_of_podidentityassociations_only_then() -> None:
-    out = render("associations.source=crd",
-        "clusterArn=arn:aws:eks:us-east-1:111122223333:cluster/my-cluster")
+    out = render(*CRD_ASSOCIATIONS)
     broker_rules = out.get("ClusterRole", "podid-broker")["rules"]
     assert {"apiGroups": ["podid.dev"], "resources": ["podidentityassociations"],
             "verbs": ["get", "list", "watch"]} in broker_rules

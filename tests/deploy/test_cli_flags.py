@@ -11,7 +11,7 @@ import pytest
 import typer
 
 from podid.cli import app
-from support.helm import render
+from support.helm import CRD_ASSOCIATIONS, render
 
 VARIANTS = {
     "default": (),
@@ -20,8 +20,7 @@ VARIANTS = {
     "endpoints": ("broker.stsEndpoint=https://sts.example:4566", "broker.eksEndpoint=https://eks.example:4566",
                   "broker.caBundleConfigMap=aws-ca", "webhook.awsDefaultRegion=eu-west-1",
                   "webhook.stsRegionalEndpoint=true"),
-    "crd": ("associations.source=crd",
-        "clusterArn=arn:aws:eks:us-east-1:111122223333:cluster/my-cluster"),
+    "crd": CRD_ASSOCIATIONS,
     "no-agent": ("agent.enabled=false",),
 }
 # Flags the chart renders that the CLI does not have yet (none: every flag must parse).

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from support.helm import render
+from support.helm import CRD_ASSOCIATIONS, render
 from support.kubectl import require_kubectl
 from support.server import PodidServer, start_podid
 
@@ -32,8 +32,7 @@ NOT_SERVED_YET = {"Certificate", "Issuer"}
 VARIANTS = {
     "default": (),
     "cert-manager": ("certManager.enabled=true",),
-    "crd-associations": ("associations.source=crd",
-        "clusterArn=arn:aws:eks:us-east-1:111122223333:cluster/my-cluster"),
+    "crd-associations": CRD_ASSOCIATIONS,
     "issuer": ("tokenValidation.mode=issuer", "tokenValidation.issuer=https://oidc.example.com/id/ABC",
                "tokenValidation.jwksConfigMap=cluster-jwks", "broker.caBundleConfigMap=aws-ca"),
 }

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from podid.k8s import OidcTokenIssuer, SqlObjectStore, create_tables
-from podid.k8s.registry import PODS, Cluster, WriteOptions
+from podid.k8s.registry import Cluster, WriteOptions
+from podid.k8s.resources import PODS
 from podid.runtime import (
     ImageMap,
     ImageNotFound,

@@ -18,6 +18,9 @@ from support.server import BIN
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "podid"
+#: ``--set`` values of the PodIdentityAssociation-CRD variant (the webhook needs the cluster's ARN)
+CRD_ASSOCIATIONS = ("associations.source=crd",
+                    "clusterArn=arn:aws:eks:us-east-1:111122223333:cluster/my-cluster")
 HELM = BIN / "helm"
 RELEASE = "podid"
 NAMESPACE = "podid"

@@ -10,8 +10,8 @@ from typing import Any
 
 from podid.controllers import kit
 from podid.k8s.meta import now_rfc3339
-from podid.k8s.registry import PODS, Cluster
-from podid.k8s.resources import ResourceType, find
+from podid.k8s.registry import Cluster
+from podid.k8s.resources import PODS, ResourceType, find
 
 REACHED = "Reached expected number of succeeded pods"
 BACKOFF = "Job has reached the specified backoff limit"

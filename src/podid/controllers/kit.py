@@ -10,8 +10,8 @@ from typing import Any
 from podid.k8s import errors
 from podid.k8s.meta import now_rfc3339
 from podid.k8s.ownership import controller_uid, owner_reference
-from podid.k8s.registry import PODS, Cluster, WriteOptions
-from podid.k8s.resources import ResourceType
+from podid.k8s.registry import Cluster, WriteOptions
+from podid.k8s.resources import PODS, ResourceType
 from podid.k8s.store import ConflictError, NotFoundError
 
 MANAGER = "kube-controller-manager"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from podid.controllers import kit
-from podid.k8s.registry import PODS, Cluster
-from podid.k8s.resources import ResourceType, find
+from podid.k8s.registry import Cluster
+from podid.k8s.resources import PODS, ResourceType, find
 
 REPLICASETS: ResourceType = find("apps", "v1", "replicasets")  # type: ignore[assignment]
 BURST = 20   # pods created or deleted per pass, as the controller's slow-start batches

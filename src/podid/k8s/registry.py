@@ -21,25 +21,12 @@ from podid.k8s.admission import AdmissionHook, AdmissionRequest, run_hooks
 from podid.k8s.catalog import TypeCatalog
 from podid.k8s.meta import metadata, now_rfc3339, parse_rv, prepare_new, random_suffix
 from podid.k8s.podruntime import NoRuntime, PodRuntime
-from podid.k8s.resources import ResourceType, find
+from podid.k8s.resources import NAMESPACES, SERVICEACCOUNTS, ResourceType
 from podid.k8s.selectors import Matcher
 from podid.k8s.store import AlreadyExistsError, ConflictError, NotFoundError, ObjectStore
 from podid.k8s.strategies import BOOT_NAMESPACES, strategy_for
 from podid.k8s.tokenapi import Authentication
 from podid.k8s.tokens import TokenIssuer
-
-
-def _core(resource: str) -> ResourceType:
-    rt = find("", "v1", resource)
-    assert rt is not None
-    return rt
-
-
-NAMESPACES = _core("namespaces")
-SERVICEACCOUNTS = _core("serviceaccounts")
-PODS = _core("pods")
-EVENTS = _core("events")
-CONFIGMAPS = _core("configmaps")
 
 
 @dataclass

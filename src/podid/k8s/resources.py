@@ -133,6 +133,16 @@ RESOURCES: tuple[ResourceType, ...] = (
                  ("create",)),
 )
 
+def _core(resource: str) -> ResourceType:
+    return next(rt for rt in RESOURCES if rt.group == CORE and rt.resource == resource)
+
+
+NAMESPACES = _core("namespaces")
+SERVICEACCOUNTS = _core("serviceaccounts")
+PODS = _core("pods")
+EVENTS = _core("events")
+CONFIGMAPS = _core("configmaps")
+
 SUBRESOURCE_KINDS = {
     ("serviceaccounts", "token"): ("authentication.k8s.io", "v1", "TokenRequest", ("create",)),
     ("pods", "exec"): ("", "v1", "PodExecOptions", ("create", "get")),

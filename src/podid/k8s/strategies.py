@@ -19,7 +19,7 @@ from podid.k8s.defaults import apply_defaults
 from podid.k8s.errors import Cause
 from podid.k8s.meta import metadata, parse_rv, prepare_new, random_suffix
 from podid.k8s.podruntime import PodRuntime
-from podid.k8s.resources import APIEXTENSIONS, ResourceType, find
+from podid.k8s.resources import APIEXTENSIONS, CONFIGMAPS, PODS, SERVICEACCOUNTS, ResourceType
 from podid.k8s.store import AlreadyExistsError, ConflictError, NotFoundError, ObjectStore
 
 BOOT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -29,17 +29,6 @@ ROOT_CA_DESCRIPTION = (
     "such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across "
     "distributions of Kubernetes clusters."
 )
-
-
-def _core(resource: str) -> ResourceType:
-    rt = find("", "v1", resource)
-    assert rt is not None
-    return rt
-
-
-PODS = _core("pods")
-SERVICEACCOUNTS = _core("serviceaccounts")
-CONFIGMAPS = _core("configmaps")
 
 
 class Host(Protocol):
